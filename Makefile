@@ -1,0 +1,114 @@
+# metrics-ai -- build, tests and benchmarks (GNU make + pkg-config).
+# make            build ./metrics-ai
+# make test       install missing Debian packages, run unit tests (plain and ASan+UBSan) and
+#                 integration tests against real Prometheus and node_exporter
+# make bench      ingest benchmark at 10k and 100k series
+# make bench-compare  the same load against victoria-metrics and Prometheus' receiver
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+CC      ?= cc
+PKGS    := libprotobuf-c snappy libmicrohttpd
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
+             -I. -Ibuild/gen $(PKG_CFLAGS) -pthread -MMD -MP
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDLIBS  = $(PKG_LIBS) -lm -pthread
+
+Q := @
+ifeq ($(V),1)
+Q :=
+endif
+
+PROTOS    := $(wildcard proto/*.proto)
+PROTO_C   := $(patsubst proto/%.proto,build/gen/%.pb-c.c,$(PROTOS))
+PROTO_H   := $(PROTO_C:.c=.h)
+LIB_SRC   := $(filter-out adapter/main.c,$(wildcard adapter/*.c models/*.c exporter/*.c))
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
+
+OBJ       = $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%))
+SAN_OBJ   = $(patsubst %.c,build/san/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%))
+
+.PHONY: all deps test unit unit-plain unit-san integration bench bench-compare clean check-includes
+all: metrics-ai
+
+deps:
+	$(Q).ci/install-deps.sh
+
+build/gen/%.pb-c.c build/gen/%.pb-c.h: proto/%.proto
+	@mkdir -p build/gen
+	$(Q)protoc-c --proto_path=proto --c_out=build/gen $<
+
+build/obj/gen/%.o: build/gen/%.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+build/san/gen/%.o: build/gen/%.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Wno-missing-prototypes -c $< -o $@
+build/obj/%.o: %.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+build/san/%.o: %.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+build/libmai.a: $(OBJ)
+	$(Q)ar rcs $@ $^
+build/libmai-san.a: $(SAN_OBJ)
+	$(Q)ar rcs $@ $^
+
+metrics-ai: build/obj/adapter/main.o build/libmai.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests: one binary per tests/unit/test_<module>.c, plain and sanitized.
+build/test/%: tests/unit/%.c build/libmai.a
+	@mkdir -p build/test
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< build/libmai.a $(LDLIBS) -lcmocka
+build/test-san/%: tests/unit/%.c build/libmai-san.a
+	@mkdir -p build/test-san
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $< build/libmai-san.a $(LDLIBS) -lcmocka
+
+unit-plain: $(addprefix build/test/,$(UNIT_NAMES))
+	$(Q)tests/run-unit.sh plain $^
+unit-san: $(addprefix build/test-san/,$(UNIT_NAMES))
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	   tests/run-unit.sh asan+ubsan $^
+unit: unit-plain unit-san
+
+build/rwload: tests/bench/rwload.c
+	@mkdir -p build
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
+
+integration: metrics-ai build/rwload
+	$(Q)tests/integration/run.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory check-includes
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory integration
+
+bench: metrics-ai build/rwload
+	$(Q)tests/bench/bench.sh
+
+bench-compare: metrics-ai build/rwload
+	$(Q)tests/bench/bench-compare.sh
+
+# Folder invariants: models/ includes nothing of adapter/ or exporter/.
+check-includes:
+	$(Q)if grep -nE '#include "(\.\./)?(adapter|exporter)/' models/*.[ch]; then \
+	    echo "check-includes: models/ must not include adapter/ or exporter/ headers"; exit 1; fi
+	$(Q)if grep -nE '#include "(\.\./)?adapter/' exporter/*.[ch] 2>/dev/null | grep -v 'config.h\|selfstats.h'; then \
+	    echo "check-includes: exporter/ reads published results, not adapter/ internals"; exit 1; fi
+
+clean:
+	rm -rf build metrics-ai
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * adapter/config.h -- the process configuration: the seed's environment variables (same names,
+ * same defaults), the seed's command-line flags, and the service flags (listen address, limits,
+ * ring sizes). Filled once in main() before any thread starts; read-only afterwards. */
+#ifndef MAI_ADAPTER_CONFIG_H
+#define MAI_ADAPTER_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MAI_CONFIG_MAX_WEBHOOKS 8
+#define MAI_CONFIG_PATH_MAX 1024
+
+typedef enum mai_command {
+    MAI_CMD_SERVE = 0,   /* default: run the receiver/exporter */
+    MAI_CMD_HELP,        /* --help printed; exit 0 */
+    MAI_CMD_VERSION,     /* --version printed; exit 0 */
+} mai_command;
+
+typedef struct mai_config {
+    mai_command command;
+
+    /* Seed environment variables (data source, models, files, advanced). */
+    char vm_url[MAI_CONFIG_PATH_MAX];          /* VM_URL */
+    int64_t step_s;                            /* STEP, "60s" -> 60; also the fine ring step */
+    int start_hours_ago;                       /* START_HOURS_AGO, 360 */
+    int horizon_min;                           /* HORIZON_MIN, 15 */
+    int lookback_hrs;                          /* LOOKBACK_HRS, 24 */
+    double contamination;                      /* CONTAMINATION, 0.12, in (0, 0.5] */
+    double train_fraction;                     /* TRAIN_FRACTION, 0.8, in (0, 1) */
+    int plot_history_hours;                    /* PLOT_HISTORY_HOURS, 168 */
+    int plot_forecast_hours;                   /* PLOT_FORECAST_HOURS, 168 */
+    int lstm_seq_len;                          /* LSTM_SEQ_LEN, 60 */
+    int lstm_epochs;                           /* LSTM_EPOCHS, 10 */
+    char model_files_dir[MAI_CONFIG_PATH_MAX]; /* MODEL_FILES_DIR, ./model_files */
+    char forecast_plots_dir[MAI_CONFIG_PATH_MAX]; /* FORECAST_PLOTS_DIR, ./forecast_plots */
+    char dns_domain_suffixes[MAI_CONFIG_PATH_MAX]; /* DNS_DOMAIN_SUFFIXES, .london.local,.local */
+    char instance_alias_map[8192];             /* INSTANCE_ALIAS_MAP, {} (JSON object text) */
+    int auto_alias_enabled;                    /* AUTO_ALIAS_ENABLED, 1 */
+    int verbose_level;                         /* VERBOSE_LEVEL, 0; -v adds 1 each, -q sets -1 */
+
+    /* Seed command-line flags. */
+    int training;                              /* --training */
+    int forecast;                              /* --forecast */
+    int interval_s;                            /* --interval N, 15; 0 = one cycle and exit */
+    int show_backtest;                         /* --show-backtest */
+    char disk_retrain[MAI_CONFIG_PATH_MAX];    /* --disk-retrain all|node|node:/mount,... */
+    char io_net_retrain[MAI_CONFIG_PATH_MAX];  /* --io-net-retrain all|node|node:SIGNAL,... */
+    char alert_webhooks[MAI_CONFIG_MAX_WEBHOOKS][MAI_CONFIG_PATH_MAX]; /* --alert-webhook URL */
+    int n_alert_webhooks;
+    char pushgateway[MAI_CONFIG_PATH_MAX];     /* --pushgateway URL */
+    char dump_csv_dir[MAI_CONFIG_PATH_MAX];    /* --dump-csv DIR */
+
+    /* Service flags. */
+    char listen_host[256];                     /* --listen HOST:PORT, host part ("" = all) */
+    uint16_t listen_port;                      /* port part, default 9201 */
+    unsigned threads;                          /* --threads, HTTP worker threads, default 2 */
+    unsigned shards;                           /* --shards, power of two, default 64 */
+    size_t max_body_bytes;                     /* --max-body-bytes, compressed, default 32 MiB */
+    size_t max_decoded_bytes;                  /* --max-decoded-bytes, default 128 MiB */
+    size_t max_series;                         /* --max-series, default 2,000,000 */
+    unsigned max_labels_per_series;            /* --max-labels-per-series, default 64 */
+    unsigned max_label_bytes;                  /* --max-label-bytes, name or value, default 4096 */
+    unsigned max_inflight;                     /* --max-inflight requests, default 64 */
+    unsigned fine_hours;                       /* --fine-hours, fine ring span, default 24 */
+    unsigned coarse_days;                      /* --coarse-days, coarse ring span, default 35 */
+    unsigned coarse_step_s;                    /* --coarse-step, coarse bucket, default 3600 */
+} mai_config;
+
+/* Fills every field with its default. Cannot fail. */
+void config_defaults(mai_config *c);
+
+/* Looks up an environment variable; returns NULL when unset. Tests pass their own. */
+typedef const char *(*config_getenv_fn)(const char *name);
+
+/* Defaults, then environment (through getenv_fn, or getenv when NULL), then argv (flags win).
+ * Returns 0, or -MAI_EINVAL with a one-line message naming the variable or flag in err. */
+int config_load(mai_config *c, int argc, char **argv, config_getenv_fn getenv_fn,
+                char *err, size_t errlen);
+
+/* Prints usage: every seed flag, every service flag, every environment variable with its default. */
+void config_print_help(FILE *out, const char *prog);
+
+#endif

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * adapter/http.c -- libmicrohttpd server and routing (see http.h). A remote write body is
+ * gathered into a per-connection buffer that is reused across keep-alive requests (so the steady
+ * state does not allocate per request), then handed to write_process() on the same worker thread.
+ * Limits are applied before the body is read: in-flight requests (503 + Retry-After), media type
+ * (415) and Content-Length (413). */
+#include "adapter/http.h"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "adapter/log.h"
+#include "adapter/selfstats.h"
+#include "adapter/write_handler.h"
+#include "exporter/expo.h"
+#include "exporter/self_metrics.h"
+
+enum route { ROUTE_NONE, ROUTE_WRITE, ROUTE_DONE };
+
+/* Per connection; per-request fields are reset when a request starts. */
+typedef struct conn {
+    int route;
+    int counted_inflight;
+    int too_big;
+    int64_t t0_ns;
+    char *body;
+    size_t len, cap;
+    write_reply reply;
+} conn;
+
+struct http_server {
+    struct MHD_Daemon *d;
+    const mai_config *cfg;
+    store *st;
+    write_env env;
+    unsigned port;
+};
+
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text,
+                                 const char *allow)
+{
+    size_t n = strlen(text);
+    struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)text,
+                                                             MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    if (allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    if (status == 503)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result send_metrics(http_server *h, struct MHD_Connection *c)
+{
+    store_stats s;
+    store_get_stats(h->st, &s);
+    self_metrics_store ss = {
+        .series = s.series, .active = s.active, .series_limit = h->cfg->max_series,
+        .metadata_families = s.metadata_families, .memory_series_bytes = s.memory_series_bytes,
+        .memory_labels_bytes = s.memory_labels_bytes, .memory_index_bytes = s.memory_index_bytes,
+        .record_bytes = store_record_bytes(h->st),
+        .fine_slots = (uint64_t)h->cfg->fine_hours * 3600 / (uint64_t)h->cfg->step_s,
+        .fine_step_s = (uint64_t)h->cfg->step_s,
+        .coarse_slots = (uint64_t)h->cfg->coarse_days * 86400 / h->cfg->coarse_step_s,
+        .coarse_step_s = h->cfg->coarse_step_s};
+    expo_buf b;
+    expo_init(&b);
+    self_metrics_write(&b, &g_selfstats, &ss);
+    if (b.oom || !b.p) {
+        expo_free(&b);
+        return send_text(c, 500, "out of memory rendering /metrics\n", NULL);
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(b.len, b.p, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        expo_free(&b);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, EXPO_CONTENT_TYPE);
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result send_write_reply(conn *k, struct MHD_Connection *c)
+{
+    write_reply *w = &k->reply;
+    char text[sizeof w->text + 2];
+    size_t n = 0;
+    if (w->status != 204)
+        n = (size_t)snprintf(text, sizeof text, "%s\n", w->text);
+    struct MHD_Response *r = MHD_create_response_from_buffer(n, n ? text : (void *)"",
+                                                             MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    if (n)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    if (w->status == 503)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    if (w->written_headers) {
+        char v[32];
+        snprintf(v, sizeof v, "%llu", (unsigned long long)w->samples_written);
+        MHD_add_response_header(r, "X-Prometheus-Remote-Write-Samples-Written", v);
+        snprintf(v, sizeof v, "%llu", (unsigned long long)w->histograms_written);
+        MHD_add_response_header(r, "X-Prometheus-Remote-Write-Histograms-Written", v);
+        snprintf(v, sizeof v, "%llu", (unsigned long long)w->exemplars_written);
+        MHD_add_response_header(r, "X-Prometheus-Remote-Write-Exemplars-Written", v);
+    }
+    if (w->status != 204 && w->status != 503)
+        log_msg(LOG_DEBUG, "remote write answered %u: %s", w->status, w->text);
+    selfstats_observe_request(w->version, w->status, mai_monotonic_ns() - k->t0_ns);
+    enum MHD_Result ret = MHD_queue_response(c, w->status, r);
+    MHD_destroy_response(r);
+    k->route = ROUTE_DONE;
+    return ret;
+}
+
+/* Early answer for a write request (before or while reading its body). */
+static enum MHD_Result write_early(conn *k, struct MHD_Connection *c, unsigned status,
+                                   const char *text)
+{
+    k->reply.status = status;
+    k->reply.written_headers = k->reply.version == VER_2;
+    snprintf(k->reply.text, sizeof k->reply.text, "%s", text);
+    return send_write_reply(k, c);
+}
+
+static enum MHD_Result start_write(http_server *h, conn *k, struct MHD_Connection *c)
+{
+    unsigned long inflight = atomic_fetch_add(&g_selfstats.inflight, 1) + 1;
+    k->counted_inflight = 1;
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    const char *ce = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
+    if (write_negotiate(ct, ce, &k->reply) != 0)
+        return send_write_reply(k, c);
+    if (inflight > h->cfg->max_inflight) {
+        char t[160];
+        snprintf(t, sizeof t, "too many requests in flight (--max-inflight=%u); retry later",
+                 h->cfg->max_inflight);
+        return write_early(k, c, 503, t);
+    }
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    if (cl) {
+        char *end;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (*end == '\0' && n > h->cfg->max_body_bytes) {
+            char t[200];
+            snprintf(t, sizeof t, "body of %llu bytes over the limit of %zu (--max-body-bytes)",
+                     n, h->cfg->max_body_bytes);
+            return write_early(k, c, 413, t);
+        }
+        if (*end == '\0' && n > k->cap) {
+            char *b = realloc(k->body, n);
+            if (!b)
+                return write_early(k, c, 503, "out of memory receiving the body; retry later");
+            k->body = b;
+            k->cap = n;
+        }
+    }
+    k->route = ROUTE_WRITE;
+    return MHD_YES;
+}
+
+static enum MHD_Result take_body(http_server *h, conn *k, const char *data, size_t n)
+{
+    if (k->too_big)
+        return MHD_YES;
+    if (k->len + n > h->cfg->max_body_bytes) {
+        k->too_big = 1;
+        return MHD_YES;
+    }
+    if (k->len + n > k->cap) {
+        size_t cap = k->cap ? k->cap : 16384;
+        while (cap < k->len + n)
+            cap *= 2;
+        if (cap > h->cfg->max_body_bytes)
+            cap = h->cfg->max_body_bytes;
+        char *b = realloc(k->body, cap);
+        if (!b) {
+            k->too_big = 2;
+            return MHD_YES;
+        }
+        k->body = b;
+        k->cap = cap;
+    }
+    memcpy(k->body + k->len, data, n);
+    k->len += n;
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    http_server *h = cls;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn *k = ci ? ci->socket_context : NULL;
+    if (!k)
+        return MHD_NO;
+    if (*con_cls == NULL) {     /* first call of a new request */
+        *con_cls = k;
+        k->route = ROUTE_NONE;
+        k->counted_inflight = 0;
+        k->too_big = 0;
+        k->len = 0;
+        k->t0_ns = mai_monotonic_ns();
+        memset(&k->reply, 0, sizeof k->reply);
+        int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+        if (strcmp(url, "/api/v1/write") == 0) {
+            if (strcmp(method, "POST") != 0) {
+                k->route = ROUTE_DONE;
+                return send_text(c, 405, "use POST for /api/v1/write\n", "POST");
+            }
+            return start_write(h, k, c);
+        }
+        k->route = ROUTE_DONE;
+        int known = strcmp(url, "/metrics") == 0 || strcmp(url, "/-/healthy") == 0 ||
+                    strcmp(url, "/-/ready") == 0 || strcmp(url, "/") == 0;
+        if (known && !get)
+            return send_text(c, 405, "method not allowed\n", "GET, HEAD");
+        if (strcmp(url, "/metrics") == 0)
+            return send_metrics(h, c);
+        if (strcmp(url, "/-/healthy") == 0)
+            return send_text(c, 200, "metrics-ai is Healthy.\n", NULL);
+        if (strcmp(url, "/-/ready") == 0)
+            return send_text(c, 200, "metrics-ai is Ready.\n", NULL);
+        if (strcmp(url, "/") == 0)
+            return send_text(c, 200, "metrics-ai: POST /api/v1/write (remote write 1.0 and "
+                             "2.0), GET /metrics, GET /-/healthy, GET /-/ready\n", NULL);
+        return send_text(c, 404, "not found\n", NULL);
+    }
+    if (k->route != ROUTE_WRITE) {      /* answered already: discard what is left */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        take_body(h, k, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (k->too_big == 2)
+        return write_early(k, c, 503, "out of memory receiving the body; retry later");
+    if (k->too_big) {
+        char t[160];
+        snprintf(t, sizeof t, "body over the limit of %zu bytes (--max-body-bytes)",
+                 h->cfg->max_body_bytes);
+        return write_early(k, c, 413, t);
+    }
+    write_process(&h->env, (const uint8_t *)k->body, k->len, &k->reply);
+    return send_write_reply(k, c);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    conn *k = *con_cls;
+    if (k && k->counted_inflight) {
+        atomic_fetch_sub(&g_selfstats.inflight, 1);
+        k->counted_inflight = 0;
+    }
+    *con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)c;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = calloc(1, sizeof(conn));
+    } else if (*socket_context) {
+        conn *k = *socket_context;
+        free(k->body);
+        free(k);
+        *socket_context = NULL;
+    }
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n > 0 && line[n - 1] == '\n')
+        line[--n] = '\0';
+    log_msg(LOG_DEBUG, "http: %s", line);
+}
+
+int http_start(const mai_config *cfg, store *st, http_server **out, char *err, size_t errlen)
+{
+    http_server *h = calloc(1, sizeof *h);
+    if (!h) {
+        snprintf(err, errlen, "out of memory starting the HTTP server");
+        return -MAI_ENOMEM;
+    }
+    h->cfg = cfg;
+    h->st = st;
+    h->env.st = st;
+    h->env.max_decoded_bytes = cfg->max_decoded_bytes;
+    h->env.limits.max_labels_per_series = cfg->max_labels_per_series;
+    h->env.limits.max_label_bytes = cfg->max_label_bytes;
+    h->env.limits.max_series = UINT32_MAX;
+    h->env.limits.max_samples = UINT32_MAX;
+
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    if (cfg->listen_host[0] == '\0') {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_addr.s_addr = htonl(INADDR_ANY);
+        a->sin_port = htons(cfg->listen_port);
+    } else {
+        struct addrinfo hints, *res = NULL;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_NUMERICSERV;
+        char port[8];
+        snprintf(port, sizeof port, "%u", cfg->listen_port);
+        int rc = getaddrinfo(cfg->listen_host, port, &hints, &res);
+        if (rc != 0 || !res) {
+            snprintf(err, errlen, "--listen %s:%u: cannot resolve host: %s", cfg->listen_host,
+                     cfg->listen_port, gai_strerror(rc));
+            free(h);
+            return -MAI_EIO;
+        }
+        memcpy(&ss, res->ai_addr, res->ai_addrlen);
+        if (res->ai_family == AF_INET6)
+            flags |= MHD_USE_IPv6;
+        freeaddrinfo(res);
+    }
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL},
+        {MHD_OPTION_END, 0, NULL}};
+    if (cfg->threads <= 1)
+        opts[0].option = MHD_OPTION_END;
+    h->d = MHD_start_daemon(flags, cfg->listen_port, NULL, NULL, on_request, h,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                            MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (!h->d) {
+        snprintf(err, errlen, "cannot listen on %s:%u (address in use, or not allowed?)",
+                 cfg->listen_host[0] ? cfg->listen_host : "0.0.0.0", cfg->listen_port);
+        free(h);
+        return -MAI_EIO;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = di ? di->port : cfg->listen_port;
+    *out = h;
+    return 0;
+}
+
+unsigned http_port(const http_server *h)
+{
+    return h->port;
+}
+
+void http_stop(http_server *h)
+{
+    if (!h)
+        return;
+    MHD_stop_daemon(h->d);
+    free(h);
+}

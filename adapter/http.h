@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * adapter/http.h -- the HTTP server (libmicrohttpd, epoll, a pool of --threads worker threads):
+ * POST /api/v1/write, GET /metrics, /-/healthy, /-/ready, /. Owns its threads; http_stop joins
+ * them. Every worker thread decodes and ingests on its own; they share only the store and the
+ * atomic self-metrics. */
+#ifndef MAI_ADAPTER_HTTP_H
+#define MAI_ADAPTER_HTTP_H
+
+#include <stddef.h>
+
+#include "adapter/config.h"
+#include "adapter/store.h"
+
+typedef struct http_server http_server;
+
+/* Binds cfg->listen_host:listen_port and starts serving. Returns 0, or -MAI_EIO / -MAI_ENOMEM
+ * with a one-line message in err. */
+int http_start(const mai_config *cfg, store *st, http_server **out, char *err, size_t errlen);
+
+/* Stops accepting, finishes or closes connections, joins the threads, frees. NULL is a no-op. */
+void http_stop(http_server *h);
+
+/* The port actually bound (useful with --listen :0). */
+unsigned http_port(const http_server *h);
+
+#endif

@@ -1,0 +1,691 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * adapter/store.c -- sharded series table (see store.h). Anatomy of an append: hash the sorted
+ * label set, pick the shard from the hash's top bits, look the series up by open addressing
+ * (full label comparison on a hash match), then drop/dedupe by timestamp, turn counters into
+ * rates and merge the value into both rings. Series records come from per-shard slab chunks. */
+#include "adapter/store.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "adapter/hash.h"
+#include "adapter/intern.h"
+#include "adapter/log.h"
+#include "models/rate.h"
+
+#define SLAB_RECORDS 64u
+#define LABEL_CHUNK_BYTES (64u * 1024u)
+
+typedef struct series {
+    uint64_t hash;
+    const istr **labels;        /* 2 * nlabels: name, value, ... sorted by name */
+    uint32_t nlabels;
+    uint32_t name_idx;          /* index of __name__ */
+    uint32_t meta_gen;          /* metadata generation the kind was resolved at */
+    uint8_t kind;               /* enum store_kind */
+    uint8_t stale;
+    int8_t wire_type;           /* v2 per-series metadata type, -1 when none */
+    int64_t last_t_ms;
+    uint64_t last_bits;
+    uint64_t samples;
+    rate_state rate;
+    ring fine;
+    ring_agg coarse;
+    /* tail: float fine[fine_cap]; ring_agg_slot coarse[coarse_cap]; */
+} series;
+
+typedef struct mem_chunk {
+    struct mem_chunk *next;
+    size_t used, cap;
+    _Alignas(16) char data[];
+} mem_chunk;
+
+/* A table slot keeps the hash beside the pointer, so probing touches no series record. */
+typedef struct slot {
+    uint64_t hash;
+    series *se;
+} slot;
+
+typedef struct shard {
+    pthread_mutex_t mu;
+    slot *table;                /* open addressing, cap power of two */
+    uint32_t cap, n;
+    interner *strings;
+    mem_chunk *label_chunks;    /* label pointer arrays */
+    mem_chunk *record_chunks;   /* series records */
+    size_t label_bytes, record_bytes;
+    uint64_t stale;
+    char pad[64];
+} shard;
+
+typedef struct meta_entry {
+    char *family;
+    uint32_t n;
+    int32_t type;
+} meta_entry;
+
+struct store {
+    store_config cfg;
+    size_t record_bytes;
+    unsigned shard_bits;
+    shard *shards;
+    atomic_size_t series;
+    atomic_size_t active;
+    atomic_uint meta_gen;
+    pthread_rwlock_t meta_mu;
+    meta_entry *meta;           /* open addressing by hash of family */
+    uint32_t meta_cap, meta_n;
+    atomic_llong refused_logged_s;
+};
+
+#define META_MAX 200000u
+
+/* ---- memory ---- */
+
+static void *chunk_alloc(mem_chunk **head, size_t n, size_t chunk_bytes, size_t *accounted)
+{
+    n = (n + 15) & ~(size_t)15;
+    mem_chunk *c = *head;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > chunk_bytes ? n : chunk_bytes;
+        c = malloc(sizeof *c + cap);
+        if (!c)
+            return NULL;
+        c->used = 0;
+        c->cap = cap;
+        c->next = *head;
+        *head = c;
+        *accounted += sizeof *c + cap;
+    }
+    void *p = c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+static void chunks_free(mem_chunk *c)
+{
+    while (c) {
+        mem_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+}
+
+/* ---- create / destroy ---- */
+
+int store_create(const store_config *cfg, store **out)
+{
+    if (!cfg || cfg->shards == 0 || (cfg->shards & (cfg->shards - 1)) || cfg->fine_cap == 0 ||
+        cfg->coarse_cap == 0 || cfg->fine_step_ms <= 0 || cfg->coarse_step_ms <= 0)
+        return -MAI_EINVAL;
+    store *s = calloc(1, sizeof *s);
+    if (!s)
+        return -MAI_ENOMEM;
+    s->cfg = *cfg;
+    s->record_bytes = sizeof(series) + cfg->fine_cap * sizeof(float) +
+                      cfg->coarse_cap * sizeof(ring_agg_slot);
+    s->record_bytes = (s->record_bytes + 15) & ~(size_t)15;
+    while ((1u << s->shard_bits) < cfg->shards)
+        s->shard_bits++;
+    s->shards = calloc(cfg->shards, sizeof *s->shards);
+    s->meta_cap = 1024;
+    s->meta = calloc(s->meta_cap, sizeof *s->meta);
+    if (!s->shards || !s->meta) {
+        free(s->shards);
+        free(s->meta);
+        free(s);
+        return -MAI_ENOMEM;
+    }
+    pthread_rwlock_init(&s->meta_mu, NULL);
+    for (unsigned i = 0; i < cfg->shards; i++) {
+        shard *sh = &s->shards[i];
+        pthread_mutex_init(&sh->mu, NULL);
+        sh->cap = 1024;
+        sh->table = calloc(sh->cap, sizeof *sh->table);
+        if (!sh->table || interner_create(&sh->strings) != 0) {
+            s->cfg.shards = i + 1;
+            store_destroy(s);
+            return -MAI_ENOMEM;
+        }
+    }
+    *out = s;
+    return 0;
+}
+
+void store_destroy(store *s)
+{
+    if (!s)
+        return;
+    for (unsigned i = 0; i < s->cfg.shards; i++) {
+        shard *sh = &s->shards[i];
+        free(sh->table);
+        interner_destroy(sh->strings);
+        chunks_free(sh->label_chunks);
+        chunks_free(sh->record_chunks);
+        pthread_mutex_destroy(&sh->mu);
+    }
+    for (uint32_t i = 0; i < s->meta_cap; i++)
+        free(s->meta[i].family);
+    free(s->meta);
+    pthread_rwlock_destroy(&s->meta_mu);
+    free(s->shards);
+    free(s);
+}
+
+size_t store_record_bytes(const store *s)
+{
+    return s->record_bytes;
+}
+
+/* ---- metadata ---- */
+
+static meta_entry *meta_find(store *s, mai_str fam)
+{
+    uint32_t mask = s->meta_cap - 1;
+    uint32_t j = (uint32_t)mai_hash_bytes(fam.p, fam.n, 7) & mask;
+    for (;;) {
+        meta_entry *e = &s->meta[j];
+        if (!e->family || (e->n == fam.n && memcmp(e->family, fam.p, fam.n) == 0))
+            return e;
+        j = (j + 1) & mask;
+    }
+}
+
+static int meta_grow(store *s)
+{
+    uint32_t ocap = s->meta_cap;
+    meta_entry *old = s->meta;
+    meta_entry *t = calloc((size_t)ocap * 2, sizeof *t);
+    if (!t)
+        return -MAI_ENOMEM;
+    s->meta = t;
+    s->meta_cap = ocap * 2;
+    for (uint32_t i = 0; i < ocap; i++) {
+        if (!old[i].family)
+            continue;
+        mai_str f = {old[i].family, old[i].n};
+        *meta_find(s, f) = old[i];
+    }
+    free(old);
+    return 0;
+}
+
+void store_set_metadata(store *s, const rw_metadata *meta, uint32_t n)
+{
+    /* Prometheus resends the same metadata every minute: look first under the read lock. */
+    uint32_t changed = 0;
+    pthread_rwlock_rdlock(&s->meta_mu);
+    for (uint32_t i = 0; i < n && !changed; i++) {
+        meta_entry *e = meta_find(s, meta[i].family);
+        changed = !e->family || e->type != meta[i].type;
+    }
+    pthread_rwlock_unlock(&s->meta_mu);
+    if (!changed)
+        return;
+    pthread_rwlock_wrlock(&s->meta_mu);
+    for (uint32_t i = 0; i < n; i++) {
+        if (meta[i].family.n == 0)
+            continue;
+        meta_entry *e = meta_find(s, meta[i].family);
+        if (e->family) {
+            if (e->type != meta[i].type) {
+                e->type = meta[i].type;
+                changed = 2;
+            }
+            continue;
+        }
+        if (s->meta_n >= META_MAX)
+            break;
+        if ((s->meta_n + 1) * 4 > s->meta_cap * 3) {
+            if (meta_grow(s) != 0)
+                break;
+            e = meta_find(s, meta[i].family);
+        }
+        e->family = malloc(meta[i].family.n + 1);
+        if (!e->family)
+            break;
+        memcpy(e->family, meta[i].family.p, meta[i].family.n);
+        e->family[meta[i].family.n] = '\0';
+        e->n = meta[i].family.n;
+        e->type = meta[i].type;
+        s->meta_n++;
+        changed = 2;
+    }
+    pthread_rwlock_unlock(&s->meta_mu);
+    if (changed == 2)
+        atomic_fetch_add(&s->meta_gen, 1);
+}
+
+/* Type of a family, -1 when unknown. Caller holds meta_mu for reading. */
+static int meta_type_of(store *s, const char *p, size_t n)
+{
+    mai_str f = {p, (uint32_t)n};
+    meta_entry *e = meta_find(s, f);
+    return e->family ? e->type : -1;
+}
+
+static int has_suffix(mai_str name, const char *suf, size_t *base)
+{
+    size_t k = strlen(suf);
+    if (name.n <= k || memcmp(name.p + name.n - k, suf, k) != 0)
+        return 0;
+    *base = name.n - k;
+    return 1;
+}
+
+/* Counter or gauge for a metric name: metadata first (the family itself, the family without
+ * `_total`, or the histogram/summary family of a `_bucket`/`_sum`/`_count` series), then the
+ * `_total` naming convention. */
+static int resolve_kind(store *s, mai_str name, int wire_type)
+{
+    size_t base = 0, cbase = 0;
+    int is_total = has_suffix(name, "_total", &base);
+    int classic = has_suffix(name, "_bucket", &cbase) || has_suffix(name, "_sum", &cbase) ||
+                  has_suffix(name, "_count", &cbase);
+    if (wire_type == RW_TYPE_COUNTER)
+        return STORE_COUNTER;
+    if (wire_type == RW_TYPE_HISTOGRAM || wire_type == RW_TYPE_SUMMARY)
+        return classic ? STORE_COUNTER : STORE_GAUGE;
+    if (wire_type > 0)
+        return STORE_GAUGE;
+    pthread_rwlock_rdlock(&s->meta_mu);
+    int t = meta_type_of(s, name.p, name.n);
+    if (t < 0 && is_total)
+        t = meta_type_of(s, name.p, base);
+    if (t < 0 && classic) {
+        int bt = meta_type_of(s, name.p, cbase);
+        if (bt == RW_TYPE_HISTOGRAM || bt == RW_TYPE_SUMMARY)
+            t = RW_TYPE_COUNTER;
+    }
+    pthread_rwlock_unlock(&s->meta_mu);
+    if (t == RW_TYPE_COUNTER)
+        return STORE_COUNTER;
+    if (t >= 0 && t != RW_TYPE_UNKNOWN)
+        return STORE_GAUGE;
+    return is_total ? STORE_COUNTER : STORE_GAUGE;
+}
+
+/* ---- series lookup ---- */
+
+static uint64_t labels_hash(const rw_label *l, uint32_t n)
+{
+    uint64_t h = 0x6a09e667f3bcc909ULL;
+    for (uint32_t i = 0; i < n; i++) {
+        h = mai_hash_mix(h ^ mai_hash_bytes(l[i].name.p, l[i].name.n, 1));
+        h = mai_hash_mix(h ^ mai_hash_bytes(l[i].value.p, l[i].value.n, 2));
+    }
+    return h;
+}
+
+static int labels_equal(const series *se, const rw_label *l, uint32_t n)
+{
+    if (se->nlabels != n)
+        return 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const istr *a = se->labels[2 * i], *b = se->labels[2 * i + 1];
+        if (a->n != l[i].name.n || b->n != l[i].value.n ||
+            memcmp(a->s, l[i].name.p, a->n) != 0 || memcmp(b->s, l[i].value.p, b->n) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Caller holds sh->mu. Returns the slot where the series is or would go. */
+static slot *shard_slot(shard *sh, uint64_t h, const rw_label *l, uint32_t n)
+{
+    uint32_t mask = sh->cap - 1;
+    uint32_t j = (uint32_t)(h >> 7) & mask;
+    for (;;) {
+        slot *p = &sh->table[j];
+        if (!p->se || (p->hash == h && labels_equal(p->se, l, n)))
+            return p;
+        j = (j + 1) & mask;
+    }
+}
+
+/* Caller holds sh->mu. */
+static int shard_grow(shard *sh)
+{
+    uint32_t ncap = sh->cap * 2;
+    slot *t = calloc(ncap, sizeof *t);
+    if (!t)
+        return -MAI_ENOMEM;
+    for (uint32_t i = 0; i < sh->cap; i++) {
+        if (!sh->table[i].se)
+            continue;
+        uint32_t j = (uint32_t)(sh->table[i].hash >> 7) & (ncap - 1);
+        while (t[j].se)
+            j = (j + 1) & (ncap - 1);
+        t[j] = sh->table[i];
+    }
+    free(sh->table);
+    sh->table = t;
+    sh->cap = ncap;
+    return 0;
+}
+
+static void log_refusal(store *s)
+{
+    long long now = (long long)log_now_s();
+    long long last = atomic_load(&s->refused_logged_s);
+    if (now - last >= 60 && atomic_compare_exchange_strong(&s->refused_logged_s, &last, now))
+        log_msg(LOG_WARN, "series limit %zu reached (--max-series): new series are refused",
+                s->cfg.max_series);
+}
+
+/* Caller holds sh->mu. Creates a series for labels (sorted, valid). NULL when refused/OOM. */
+static series *series_new(store *s, shard *sh, uint64_t h, const rw_label *l, uint32_t n,
+                          int wire_type, int *refused)
+{
+    size_t cur = atomic_fetch_add(&s->series, 1);
+    if (cur >= s->cfg.max_series) {
+        atomic_fetch_sub(&s->series, 1);
+        *refused = 1;
+        log_refusal(s);
+        return NULL;
+    }
+    if ((sh->n + 1) * 4 > sh->cap * 3 && shard_grow(sh) != 0)
+        goto oom;
+    series *se = chunk_alloc(&sh->record_chunks, s->record_bytes, s->record_bytes * SLAB_RECORDS,
+                             &sh->record_bytes);
+    const istr **lab = chunk_alloc(&sh->label_chunks, 2 * n * sizeof *lab, LABEL_CHUNK_BYTES,
+                                   &sh->label_bytes);
+    if (!se || !lab)
+        goto oom;
+    memset(se, 0, sizeof *se);
+    for (uint32_t i = 0; i < n; i++) {
+        lab[2 * i] = interner_get(sh->strings, l[i].name, mai_hash_bytes(l[i].name.p, l[i].name.n, 0));
+        lab[2 * i + 1] =
+            interner_get(sh->strings, l[i].value, mai_hash_bytes(l[i].value.p, l[i].value.n, 0));
+        if (!lab[2 * i] || !lab[2 * i + 1])
+            goto oom;
+        if (mai_str_eq_cstr(l[i].name, "__name__"))
+            se->name_idx = i;
+    }
+    se->hash = h;
+    se->labels = lab;
+    se->nlabels = n;
+    se->wire_type = (int8_t)wire_type;
+    se->meta_gen = atomic_load(&s->meta_gen);
+    se->kind = (uint8_t)resolve_kind(s, istr_view(lab[2 * se->name_idx + 1]), wire_type);
+    se->last_t_ms = INT64_MIN;
+    rate_init(&se->rate);
+    float *fine = (float *)(se + 1);
+    ring_init(&se->fine, fine, s->cfg.fine_cap);
+    ring_agg_init(&se->coarse, (ring_agg_slot *)(fine + s->cfg.fine_cap), s->cfg.coarse_cap);
+    slot *sl = shard_slot(sh, h, l, n);
+    sl->hash = h;
+    sl->se = se;
+    sh->n++;
+    atomic_fetch_add(&s->active, 1);
+    return se;
+oom:
+    atomic_fetch_sub(&s->series, 1);
+    return NULL;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Caller holds the series' shard lock. */
+static void recheck_kind(store *s, series *se, unsigned gen)
+{
+    se->meta_gen = gen;
+    int k = resolve_kind(s, istr_view(se->labels[2 * se->name_idx + 1]), se->wire_type);
+    if (k != se->kind) {        /* the history so far has the other meaning: start again */
+        se->kind = (uint8_t)k;
+        rate_init(&se->rate);
+        ring_clear(&se->fine);
+        ring_agg_clear(&se->coarse);
+    }
+}
+
+/* Caller holds the series' shard lock. O(1) per sample. */
+static void append(store *s, shard *sh, series *se, const rw_sample *sm, uint32_t n,
+                   store_result *res)
+{
+    unsigned gen = atomic_load_explicit(&s->meta_gen, memory_order_relaxed);
+    if (se->meta_gen != gen && se->wire_type < 0)
+        recheck_kind(s, se, gen);
+    for (uint32_t i = 0; i < n; i++) {
+        int64_t t = sm[i].t_ms;
+        uint64_t bits = mai_double_bits(sm[i].v);
+        if (se->last_t_ms != INT64_MIN && t <= se->last_t_ms) {
+            if (t == se->last_t_ms && bits == se->last_bits) {
+                res->accepted++;
+                res->duplicates++;
+            } else if (t == se->last_t_ms) {
+                res->conflicts++;
+            } else {
+                res->out_of_order++;
+            }
+            continue;
+        }
+        se->last_t_ms = t;
+        se->last_bits = bits;
+        se->samples++;
+        res->accepted++;
+        if (bits == MAI_STALE_NAN_BITS) {
+            res->stale_markers++;
+            if (!se->stale) {
+                se->stale = 1;
+                sh->stale++;
+                atomic_fetch_sub(&s->active, 1);
+            }
+            rate_init(&se->rate);
+            continue;
+        }
+        if (se->stale) {
+            se->stale = 0;
+            sh->stale--;
+            atomic_fetch_add(&s->active, 1);
+        }
+        double x = sm[i].v;
+        if (se->kind == STORE_COUNTER && !rate_update(&se->rate, t, x, &x))
+            continue;
+        if (!isfinite(x))
+            continue;       /* accepted, but NaN and infinities carry no level to model */
+        ring_add(&se->fine, floor_div(t, s->cfg.fine_step_ms), x);
+        ring_agg_add(&se->coarse, floor_div(t, s->cfg.coarse_step_ms), x);
+    }
+}
+
+/* Scratch for grouping a request's series by shard; grows, never shrinks. */
+struct store_scratch {
+    uint64_t *hash;
+    uint32_t *order;
+    uint32_t cap;
+    uint32_t *count;
+    unsigned ncount;
+};
+
+store_scratch *store_scratch_create(void)
+{
+    return calloc(1, sizeof(store_scratch));
+}
+
+void store_scratch_destroy(store_scratch *sc)
+{
+    if (!sc)
+        return;
+    free(sc->hash);
+    free(sc->order);
+    free(sc->count);
+    free(sc);
+}
+
+static int scratch_reserve(store_scratch *sc, uint32_t n, unsigned shards)
+{
+    if (n > sc->cap) {
+        uint32_t cap = sc->cap ? sc->cap : 256;
+        while (cap < n)
+            cap *= 2;
+        uint64_t *h = realloc(sc->hash, cap * sizeof *h);
+        if (!h)
+            return -MAI_ENOMEM;
+        sc->hash = h;
+        uint32_t *o = realloc(sc->order, cap * sizeof *o);
+        if (!o)
+            return -MAI_ENOMEM;
+        sc->order = o;
+        sc->cap = cap;
+    }
+    if (shards + 1 > sc->ncount) {
+        uint32_t *c = realloc(sc->count, (shards + 1) * sizeof *c);
+        if (!c)
+            return -MAI_ENOMEM;
+        sc->count = c;
+        sc->ncount = shards + 1;
+    }
+    return 0;
+}
+
+int store_ingest(store *s, const rw_request *req, store_scratch *sc, store_result *res)
+{
+    memset(res, 0, sizeof *res);
+    unsigned nsh = s->cfg.shards;
+    if (scratch_reserve(sc, req->nseries, nsh) != 0)
+        return -MAI_ENOMEM;
+    memset(sc->count, 0, (nsh + 1) * sizeof *sc->count);
+    unsigned shift = 64 - s->shard_bits;
+    for (uint32_t i = 0; i < req->nseries; i++) {
+        const rw_series *rs = &req->series[i];
+        if (rs->invalid || rs->nsamples == 0)
+            continue;
+        uint64_t h = labels_hash(req->labels + rs->label0, rs->nlabels);
+        sc->hash[i] = h;
+        sc->count[(s->shard_bits ? h >> shift : 0) + 1]++;
+    }
+    for (unsigned k = 1; k <= nsh; k++)     /* count[k] = first index of shard k */
+        sc->count[k] += sc->count[k - 1];
+    for (uint32_t i = 0; i < req->nseries; i++) {
+        const rw_series *rs = &req->series[i];
+        if (rs->invalid || rs->nsamples == 0)
+            continue;
+        unsigned k = s->shard_bits ? (unsigned)(sc->hash[i] >> shift) : 0;
+        sc->order[sc->count[k]++] = i;
+    }
+    /* count[k] is now the end of shard k's run; runs are in shard order. */
+    uint32_t pos = 0;
+    int rc = 0;
+    for (unsigned k = 0; k < nsh && rc == 0; k++) {
+        uint32_t end = sc->count[k];
+        if (pos == end)
+            continue;
+        shard *sh = &s->shards[k];
+        pthread_mutex_lock(&sh->mu);
+        for (; pos < end; pos++) {
+            uint32_t i = sc->order[pos];
+            const rw_series *rs = &req->series[i];
+            const rw_label *l = req->labels + rs->label0;
+            series *se = shard_slot(sh, sc->hash[i], l, rs->nlabels)->se;
+            if (!se) {
+                int refused = 0;
+                se = series_new(s, sh, sc->hash[i], l, rs->nlabels, rs->meta_type, &refused);
+                if (!se) {
+                    res->series_limit += rs->nsamples;
+                    res->refused_series++;
+                    if (!refused) {
+                        rc = -MAI_ENOMEM;
+                        pos = end;
+                        break;
+                    }
+                    continue;
+                }
+                res->new_series++;
+            }
+            append(s, sh, se, req->samples + rs->sample0, rs->nsamples, res);
+        }
+        pthread_mutex_unlock(&sh->mu);
+    }
+    return rc;
+}
+
+void store_get_stats(store *s, store_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->series = atomic_load(&s->series);
+    out->active = atomic_load(&s->active);
+    for (unsigned k = 0; k < s->cfg.shards; k++) {
+        shard *sh = &s->shards[k];
+        pthread_mutex_lock(&sh->mu);
+        out->memory_series_bytes += sh->record_bytes;
+        out->memory_labels_bytes += sh->label_bytes + interner_bytes(sh->strings);
+        out->memory_index_bytes += (uint64_t)sh->cap * sizeof(slot);
+        pthread_mutex_unlock(&sh->mu);
+    }
+    pthread_rwlock_rdlock(&s->meta_mu);
+    out->metadata_families = s->meta_n;
+    out->memory_index_bytes += (uint64_t)s->meta_cap * sizeof(meta_entry);
+    pthread_rwlock_unlock(&s->meta_mu);
+}
+
+/* Sorts a copy of the labels and finds the series; returns it with its shard locked. */
+static series *find_locked(store *s, const rw_label *labels, uint32_t n, shard **out_sh)
+{
+    rw_label sorted[256];
+    if (n == 0 || n > 256)
+        return NULL;
+    memcpy(sorted, labels, n * sizeof *sorted);
+    for (uint32_t i = 1; i < n; i++) {
+        rw_label x = sorted[i];
+        uint32_t j = i;
+        while (j > 0 && mai_str_cmp(sorted[j - 1].name, x.name) > 0) {
+            sorted[j] = sorted[j - 1];
+            j--;
+        }
+        sorted[j] = x;
+    }
+    uint64_t h = labels_hash(sorted, n);
+    shard *sh = &s->shards[s->shard_bits ? h >> (64 - s->shard_bits) : 0];
+    pthread_mutex_lock(&sh->mu);
+    series *se = shard_slot(sh, h, sorted, n)->se;
+    if (!se) {
+        pthread_mutex_unlock(&sh->mu);
+        return NULL;
+    }
+    *out_sh = sh;
+    return se;
+}
+
+int store_series_get(store *s, const rw_label *labels, uint32_t n, store_series_info *info)
+{
+    shard *sh;
+    series *se = find_locked(s, labels, n, &sh);
+    if (!se)
+        return -MAI_EINVAL;
+    info->kind = se->kind;
+    info->stale = se->stale;
+    info->last_t_ms = se->last_t_ms;
+    info->samples = se->samples;
+    info->counter_resets = se->rate.resets;
+    pthread_mutex_unlock(&sh->mu);
+    return 0;
+}
+
+long store_series_ring(store *s, const rw_label *labels, uint32_t n, int coarse, float *out,
+                       size_t max, int64_t *first_bucket)
+{
+    shard *sh;
+    series *se = find_locked(s, labels, n, &sh);
+    if (!se)
+        return -MAI_EINVAL;
+    size_t got;
+    if (!coarse) {
+        got = ring_copy(&se->fine, out, max, first_bucket);
+    } else {
+        const ring_agg *r = &se->coarse;
+        got = r->count < max ? r->count : max;
+        int64_t b0 = r->last - (int64_t)got + 1;
+        for (size_t i = 0; i < got; i++)
+            out[i] = ring_agg_get(r, b0 + (int64_t)i).mean;
+        *first_bucket = got ? b0 : RING_EMPTY;
+    }
+    pthread_mutex_unlock(&sh->mu);
+    return (long)got;
+}
