@@ -88,7 +88,7 @@ start_receiver() {
 
 # run_one RECEIVER SERIES: one fresh receiver, warm-up + measured phase, counter check
 run_one() {
-    local r=$1 series=$2 key="$1:$2" pid="" port="" try out rc warm meas sent counter i
+    local r=$1 series=$2 key="$1:$2" pid="" port="" try out rc st warm meas sent counter i
     for try in 1 2 3; do
         port=$(free_port)
         start_receiver "$r" "$series" "$port"
@@ -119,6 +119,13 @@ run_one() {
     meas=$(grep '^RESULT phase=measure' "$out" | tail -n 1 || true)
     [[ -n $warm ]] && echo "$warm"
     [[ -n $meas ]] && echo "$meas"
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid" 2>/dev/null && st=0 || st=$?
+        echo "FAIL ${NAME[$r]} series=$series: receiver exited (status $st) during the run; its last log lines:"
+        tail -n 20 "$TMP/$r-$series.log" || true
+        CHECK[$key]=FAIL
+        failed=1
+    fi
     if [[ -z $meas || $rc != 0 ]]; then
         echo "FAIL ${NAME[$r]} series=$series: rwload exit $rc (non-2xx answers or connection errors above)"
         CHECK[$key]=FAIL

@@ -78,6 +78,12 @@ for series in $SERIES_LIST; do
     meas=$(grep '^RESULT phase=measure' "$out" | tail -n 1 || true)
     [[ -n $warm ]] && echo "$warm"
     [[ -n $meas ]] && echo "$meas"
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid" 2>/dev/null && st=0 || st=$?
+        echo "FAIL series=$series: metrics-ai exited (status $st) during the run; its last log lines:"
+        tail -n 20 "$TMP/metrics-ai-$series.log" || true
+        exit 1
+    fi
     if [[ -z $meas ]]; then
         echo "FAIL series=$series: rwload printed no result (exit $rc)"
         exit 1

@@ -57,6 +57,7 @@ struct config {
     long max_requests;
     long pid;
     double timeout_s;
+    double start_ago_h;
     bool allow_non_loopback;
     unsigned long seed;
 };
@@ -74,6 +75,7 @@ static void usage(FILE *f)
           "  --max-requests N          hard bound on requests over both phases (default 50000000)\n"
           "  --pid PID                 receiver pid: CPU and RSS read from /proc/PID\n"
           "  --timeout SECONDS         socket send/receive timeout (default 5)\n"
+          "  --start-hours-ago H       timestamp of round 0, hours before now (default 24)\n"
           "  --seed N                  random seed for values (default 1)\n"
           "  --allow-non-loopback      permit a target that is not a loopback address\n",
           f);
@@ -171,6 +173,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
     cfg->max_requests = 50000000L;
     cfg->pid = 0;
     cfg->timeout_s = 5;
+    cfg->start_ago_h = 24;
     cfg->seed = 1;
 
     for (int i = 1; i < argc; i++) {
@@ -210,6 +213,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
             rc = parse_long(v, 1, 1L << 30, &cfg->pid);
         } else if (!strcmp(a, "--timeout")) {
             rc = parse_double(v, 0.05, 600, &cfg->timeout_s);
+        } else if (!strcmp(a, "--start-hours-ago")) {
+            rc = parse_double(v, 0, 24 * 365, &cfg->start_ago_h);
         } else if (!strcmp(a, "--seed")) {
             long s;
             rc = parse_long(v, 0, 1L << 62, &s);
@@ -703,7 +708,10 @@ static void note_conn_error(struct run *r, const char *what, int err)
     pthread_mutex_lock(&r->print_mu);
     if (r->printed_conn_err < 3) {
         r->printed_conn_err++;
-        if (err)
+        if (err == EAGAIN || err == EWOULDBLOCK || err == ETIMEDOUT)
+            fprintf(stderr, "rwload: connection error: %s: timed out (--timeout %.1f s)\n", what,
+                    r->cfg->timeout_s);
+        else if (err)
             fprintf(stderr, "rwload: connection error: %s: %s\n", what, strerror(err));
         else
             fprintf(stderr, "rwload: connection error: %s\n", what);
@@ -1448,8 +1456,9 @@ int main(int argc, char **argv)
     double enc_s = self_cpu_s() - enc0;
     r->raw_bytes_per_sample = (double)total_raw / (double)n;
 
-    /* timestamps: round 0 is 24 h ago; refuse rounds whose ms would not fit the 6-byte varint */
-    r->base_ms = now_wall_ms() - 24LL * 3600 * 1000;
+    /* timestamps: round 0 is --start-hours-ago (24 h) ago; rounds stop before the 6-byte varint
+     * would overflow */
+    r->base_ms = now_wall_ms() - (int64_t)(cfg.start_ago_h * 3600 * 1000);
     r->base_ms -= r->base_ms % 1000;
     long max_rounds = (long)(((INT64_C(1) << 42) - 1 - r->base_ms - SCRAPE_INTERVAL_MS) /
                              SCRAPE_INTERVAL_MS);
