@@ -167,13 +167,25 @@ num_gt() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { exit !
 num_ge() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 num_eq() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 == b + 0) }'; }
 
-# metric_value URL NAME [LABELS]: value of the sample NAME{LABELS} on a /metrics page, LABELS
+# _metrics_page SRC: a /metrics page from a URL (http://...) or from a file saved earlier (to read
+# several values from one consistent snapshot).
+_metrics_page() {
+    case $1 in
+    http://*) curl -fsS --max-time 5 "$1" 2>/dev/null ;;
+    *) cat "$1" 2>/dev/null ;;
+    esac
+}
+
+# snapshot URL FILE: save a /metrics page for metric_value/metric_sum/metric_lines.
+snapshot() { curl -fsS --max-time 5 "$1" -o "$2" 2>/dev/null; }
+
+# metric_value SRC NAME [LABELS]: value of the sample NAME{LABELS} on a /metrics page, LABELS
 # being the label text exactly as exposed (e.g. 'reason="out_of_order"'); without LABELS the
 # sample without labels. Prints an integer when the value is one, or nothing if absent.
 metric_value() {
     local url=$1 key=$2
     [ -n "${3:-}" ] && key="$2{$3}"
-    curl -fsS --max-time 5 "$url" 2>/dev/null | awk -v key="$key" '
+    _metrics_page "$url" | awk -v key="$key" '
         /^#/ { next }
         $1 == key {
             v = $2
@@ -183,10 +195,10 @@ metric_value() {
         }'
 }
 
-# metric_sum URL NAME [AWK_REGEX]: sum over the samples of NAME whose label text (between the
+# metric_sum SRC NAME [AWK_REGEX]: sum over the samples of NAME whose label text (between the
 # braces) matches AWK_REGEX (default: all). Prints 0 when none match.
 metric_sum() {
-    curl -fsS --max-time 5 "$1" 2>/dev/null | awk -v name="$2" -v re="${3:-}" '
+    _metrics_page "$1" | awk -v name="$2" -v re="${3:-}" '
         /^#/ { next }
         {
             n = $1; l = ""
@@ -196,9 +208,9 @@ metric_sum() {
         END { printf "%.0f\n", s }'
 }
 
-# metric_lines URL NAME: the sample lines of NAME (all label sets).
+# metric_lines SRC NAME: the sample lines of NAME (all label sets).
 metric_lines() {
-    curl -fsS --max-time 5 "$1" 2>/dev/null | awk -v name="$2" '
+    _metrics_page "$1" | awk -v name="$2" '
         /^#/ { next } { n = $1; sub(/\{.*/, "", n); if (n == name) print }'
 }
 

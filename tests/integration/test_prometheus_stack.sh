@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# tests/integration/test_prometheus_stack.sh -- metrics-ai behind a real Prometheus 2.42 and
+# node_exporter on loopback: Prometheus scrapes node_exporter (job "node") and metrics-ai's
+# /metrics (job "metrics-ai") every second and remote-writes everything to metrics-ai.
+# Checks: the generated config passes promtool; both targets up; samples, series and metadata
+# arrive; nothing rejected except possibly out_of_order; no 4xx/5xx answers; Prometheus reports no
+# failed or dropped samples and, after it has flushed on SIGTERM, metrics-ai accepted at least as
+# many samples as Prometheus had sent; metrics-ai's /metrics passes `promtool check metrics`.
+# Waits are bounded: at most 60 s from start to the last check.
+set -uo pipefail
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+BUDGET=60   # seconds for the whole test, start-up included
+
+for bin in prometheus promtool prometheus-node-exporter python3 curl; do
+    if ! command -v "$bin" >/dev/null; then
+        echo "  FAIL $bin not installed (make deps installs prometheus and prometheus-node-exporter)"
+        exit 1
+    fi
+done
+
+# remaining: seconds left of the budget (at least 1).
+remaining() { awk -v a="$IT_T0" -v b="$(date +%s.%N)" -v n="$BUDGET" 'BEGIN { r = int(n - (b - a)); print (r < 1 ? 1 : r) }'; }
+
+MAI_PORT=$(free_port) && NODE_PORT=$(free_port) && PROM_PORT=$(free_port) || exit 1
+MAI=http://127.0.0.1:$MAI_PORT
+NODE=http://127.0.0.1:$NODE_PORT
+PROM=http://127.0.0.1:$PROM_PORT
+
+cat >"$IT_TMP/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: node
+    static_configs: [{targets: ['127.0.0.1:$NODE_PORT']}]
+  - job_name: metrics-ai
+    static_configs: [{targets: ['127.0.0.1:$MAI_PORT']}]
+remote_write:
+  - url: $MAI/api/v1/write
+    remote_timeout: 10s
+    queue_config: {batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s}
+    metadata_config: {send: true, send_interval: 5s}
+EOF
+
+check "promtool check config accepts the generated prometheus.yml" \
+    'promtool check config "$IT_TMP/prometheus.yml" >"$IT_TMP/promtool-config.out" 2>&1 ||
+     { sed "s/^/  | /" "$IT_TMP/promtool-config.out"; false; }'
+
+start_proc metrics-ai "$IT_MAI" --listen "127.0.0.1:$MAI_PORT"
+MAI_PID=$BG_PID
+start_proc node-exporter prometheus-node-exporter --web.listen-address="127.0.0.1:$NODE_PORT"
+NODE_PID=$BG_PID
+wait_http "$MAI/-/ready" "$MAI_PID" 10 || { show_log metrics-ai; exit 1; }
+wait_http "$NODE/metrics" "$NODE_PID" 10 || { show_log node-exporter; exit 1; }
+start_proc prometheus prometheus --config.file="$IT_TMP/prometheus.yml" \
+    --storage.tsdb.path="$IT_TMP/prom" --web.listen-address="127.0.0.1:$PROM_PORT" \
+    --storage.remote.flush-deadline=5s
+PROM_PID=$BG_PID
+wait_http "$PROM/-/ready" "$PROM_PID" 15 || { show_log prometheus; exit 1; }
+log "metrics-ai :$MAI_PORT, node_exporter :$NODE_PORT, prometheus :$PROM_PORT ready after $(elapsed)s"
+
+# Everything the checks below need, polled together (the first scrape comes ~5 s after start,
+# the first metadata send after a further send_interval).
+all_arrived() {
+    [ "$(prom_value "$PROM" 'up{job="metrics-ai"}')" = 1 ] &&
+        [ "$(prom_value "$PROM" 'up{job="node"}')" = 1 ] &&
+        num_gt "$(metric_value "$MAI/metrics" metrics_ai_samples_accepted_total)" 0 &&
+        num_gt "$(metric_value "$MAI/metrics" metrics_ai_series_active)" 100 &&
+        num_gt "$(metric_value "$MAI/metrics" metrics_ai_metadata_received_total)" 0 &&
+        num_gt "$(metric_value "$MAI/metrics" metrics_ai_metadata_families)" 0
+}
+wait_until "$(( $(remaining) - 12 ))" all_arrived
+log "data arrived after $(elapsed)s"
+
+check 'Prometheus: up{job="metrics-ai"} == 1' '[ "$(prom_value "$PROM" "up{job=\"metrics-ai\"}")" = 1 ]'
+check 'Prometheus: up{job="node"} == 1' '[ "$(prom_value "$PROM" "up{job=\"node\"}")" = 1 ]'
+# a second scrape round so metrics-ai's own counters have also made the round trip
+check 'Prometheus has scraped metrics-ai samples (metrics_ai_build_info)' \
+    '[ "$(prom_value "$PROM" "metrics_ai_build_info")" = 1 ]'
+
+SNAP=$IT_TMP/mai-metrics.txt
+snapshot "$MAI/metrics" "$SNAP"
+accepted=$(metric_value "$SNAP" metrics_ai_samples_accepted_total)
+active=$(metric_value "$SNAP" metrics_ai_series_active)
+meta=$(metric_value "$SNAP" metrics_ai_metadata_received_total)
+families=$(metric_value "$SNAP" metrics_ai_metadata_families)
+check "metrics_ai_samples_accepted_total > 0 (got ${accepted:-none})" 'num_gt "$accepted" 0'
+check "metrics_ai_series_active > 100 (got ${active:-none})" 'num_gt "$active" 100'
+check "metrics_ai_metadata_received_total > 0 (got ${meta:-none})" 'num_gt "$meta" 0'
+check "metrics_ai_metadata_families > 0 (got ${families:-none})" 'num_gt "$families" 0'
+
+ooo=$(metric_value "$SNAP" metrics_ai_samples_rejected_total 'reason="out_of_order"')
+rejected_other=$(metric_sum "$SNAP" metrics_ai_samples_rejected_total '^reason="' )
+rejected_other=$(( rejected_other - ${ooo:-0} ))
+check "no samples rejected except out_of_order (other reasons: $rejected_other)" \
+    '[ "$rejected_other" = 0 ] || { metric_lines "$SNAP" metrics_ai_samples_rejected_total | grep -v " 0$" | sed "s/^/  | /"; false; }'
+if num_gt "$ooo" 0; then
+    log "note: $ooo samples rejected as out_of_order:"
+    metric_lines "$SNAP" metrics_ai_samples_rejected_total | grep out_of_order | sed 's/^/  | /'
+fi
+bad_requests=$(metric_sum "$SNAP" metrics_ai_remote_write_requests_total 'code="[45]')
+ok_requests=$(metric_sum "$SNAP" metrics_ai_remote_write_requests_total 'code="2')
+check "no 4xx/5xx answers in metrics_ai_remote_write_requests_total ($ok_requests 2xx, $bad_requests 4xx/5xx)" \
+    '[ "$bad_requests" = 0 ] && num_gt "$ok_requests" 0 ||
+     { metric_lines "$SNAP" metrics_ai_remote_write_requests_total | sed "s/^/  | /"; false; }'
+check 'Prometheus sent remote write 1.0 only (every request counted as version="1.0")' \
+    '[ "$(metric_sum "$SNAP" metrics_ai_remote_write_requests_total "version=\"1.0\"")" = "$(metric_sum "$SNAP" metrics_ai_remote_write_requests_total)" ]'
+
+check "metrics-ai /metrics passes promtool check metrics" \
+    'curl -fsS --max-time 5 "$MAI/metrics" | promtool check metrics >"$IT_TMP/lint.out" 2>&1 ||
+     { sed "s/^/  | /" "$IT_TMP/lint.out"; false; }'
+
+# Prometheus' side, read from its own /metrics: which prometheus_remote_storage_samples_* names
+# this version exposes is printed (2.42: samples_total, _failed_total, _dropped_total,
+# _retried_total, _in_total, _pending).
+curl -fsS --max-time 5 "$PROM/metrics" >"$IT_TMP/prom-metrics.txt" 2>/dev/null
+names=$(grep -o '^prometheus_remote_storage_samples_[a-z_]*' "$IT_TMP/prom-metrics.txt" | sort -u | tr '\n' ' ')
+log "Prometheus exposes: ${names:-no prometheus_remote_storage_samples_* metrics}"
+psum() { awk -v n="$1" '/^#/ { next } { m = $1; sub(/\{.*/, "", m); if (m == n) { s += $2; f = 1 } }
+                        END { if (f) printf "%.0f\n", s }' "$IT_TMP/prom-metrics.txt"; }
+p_total=$(psum prometheus_remote_storage_samples_total)
+p_failed=$(psum prometheus_remote_storage_samples_failed_total)
+p_dropped=$(psum prometheus_remote_storage_samples_dropped_total)
+p_retried=$(psum prometheus_remote_storage_samples_retried_total)
+check "prometheus_remote_storage_samples_total > 0 (got ${p_total:-absent})" 'num_gt "$p_total" 0'
+check "prometheus_remote_storage_samples_failed_total == 0 (got ${p_failed:-absent})" '[ "$p_failed" = 0 ]'
+check "prometheus_remote_storage_samples_dropped_total == 0 (got ${p_dropped:-absent})" '[ "$p_dropped" = 0 ]'
+[ -n "$p_retried" ] && [ "$p_retried" != 0 ] && log "note: prometheus_remote_storage_samples_retried_total = $p_retried"
+
+# Stop Prometheus first: on SIGTERM it flushes its queues (bounded by --storage.remote.flush-deadline),
+# so metrics-ai must then hold at least what Prometheus had counted as sent before the stop.
+stop_proc "$PROM_PID" 15
+check "Prometheus exited on SIGTERM" '! alive "$PROM_PID"'
+snapshot "$MAI/metrics" "$SNAP"
+final_accepted=$(metric_value "$SNAP" metrics_ai_samples_accepted_total)
+final_received=$(metric_value "$SNAP" metrics_ai_samples_received_total)
+check "after the flush, metrics-ai accepted ($final_accepted) >= Prometheus samples sent ($p_total)" \
+    'num_ge "$final_accepted" "$p_total"'
+final_bad=$(metric_sum "$SNAP" metrics_ai_remote_write_requests_total 'code="[45]')
+final_ooo=$(metric_value "$SNAP" metrics_ai_samples_rejected_total 'reason="out_of_order"')
+final_rej=$(( $(metric_sum "$SNAP" metrics_ai_samples_rejected_total '^reason="') - ${final_ooo:-0} ))
+check "after the flush: still no 4xx/5xx answers ($final_bad) and no rejects but out_of_order ($final_rej)" \
+    '[ "$final_bad" = 0 ] && [ "$final_rej" = 0 ]'
+dup=$(metric_value "$SNAP" metrics_ai_samples_duplicate_total)
+stale=$(metric_value "$SNAP" metrics_ai_stale_markers_total)
+check "metrics-ai still healthy after Prometheus left" \
+    'curl -fsS --max-time 2 -o /dev/null "$MAI/-/healthy" && alive "$MAI_PID"'
+
+echo "  summary: prometheus sent $p_total samples (failed ${p_failed:-?}, dropped ${p_dropped:-?}," \
+     "retried ${p_retried:-?}); metrics-ai received $final_received, accepted $final_accepted" \
+     "(duplicates ${dup:-?}, stale markers ${stale:-?}, out_of_order ${final_ooo:-0});" \
+     "series active $active; metadata $meta entries, $families families;" \
+     "requests $ok_requests 2xx / $bad_requests 4xx+5xx"
+finish test_prometheus_stack

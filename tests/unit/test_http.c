@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * tests/unit/test_http.c -- the HTTP server on a loopback port: routes, methods, early answers
+ * before the body (413 by Content-Length, 503 over the in-flight limit), the /metrics content
+ * type, and a keep-alive connection carrying several writes. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <snappy-c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "adapter/config.h"
+#include "adapter/http.h"
+#include "adapter/store.h"
+#include "adapter/write_handler.h"
+
+static mai_config cfg;
+static store *st;
+static http_server *srv;
+
+static int start(unsigned max_inflight)
+{
+    config_defaults(&cfg);
+    snprintf(cfg.listen_host, sizeof cfg.listen_host, "127.0.0.1");
+    cfg.listen_port = 0;
+    cfg.max_body_bytes = 4096;
+    cfg.max_inflight = max_inflight;
+    store_config sc = {.shards = 4, .max_series = 100, .fine_cap = 10, .fine_step_ms = 60000,
+                       .coarse_cap = 10, .coarse_step_ms = 3600000};
+    char err[256];
+    if (store_create(&sc, &st) != 0 || http_start(&cfg, st, &srv, err, sizeof err) != 0)
+        return -1;
+    return 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return start(64);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    http_stop(srv);
+    store_destroy(st);
+    srv = NULL;
+    st = NULL;
+    return 0;
+}
+
+static int connect_server(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)http_port(srv))};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* Sends raw bytes and reads one response (headers + Content-Length body) into buf. */
+static int roundtrip(int fd, const char *req, size_t n, char *buf, size_t cap)
+{
+    assert_int_equal(send(fd, req, n, 0), (ssize_t)n);
+    size_t got = 0;
+    for (int tries = 0; tries < 100 && got < cap - 1; tries++) {
+        ssize_t k = recv(fd, buf + got, cap - 1 - got, 0);
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+        buf[got] = '\0';
+        char *hdr_end = strstr(buf, "\r\n\r\n");
+        if (!hdr_end)
+            continue;
+        char *cl = strstr(buf, "Content-Length: ");
+        size_t body = cl ? strtoul(cl + 16, NULL, 10) : 0;
+        if (got >= (size_t)(hdr_end + 4 - buf) + body)
+            break;
+    }
+    buf[got] = '\0';
+    int status = 0;
+    sscanf(buf, "HTTP/1.1 %d", &status);
+    return status;
+}
+
+static int request(const char *req, char *buf, size_t cap)
+{
+    int fd = connect_server();
+    int status = roundtrip(fd, req, strlen(req), buf, cap);
+    close(fd);
+    return status;
+}
+
+static void test_http_serves_health_ready_and_metrics(void **state)
+{
+    (void)state;
+    char buf[65536];
+    assert_int_equal(request("GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf), 200);
+    assert_int_equal(request("GET /-/ready HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf), 200);
+    assert_int_equal(request("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf), 200);
+    assert_non_null(strstr(buf, "text/plain; version=0.0.4"));
+    assert_non_null(strstr(buf, "# TYPE metrics_ai_samples_received_total counter"));
+    assert_int_equal(request("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf), 404);
+}
+
+static void test_http_refuses_wrong_methods(void **state)
+{
+    (void)state;
+    char buf[4096];
+    assert_int_equal(request("GET /api/v1/write HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf),
+                     405);
+    assert_non_null(strstr(buf, "Allow: POST"));
+    assert_int_equal(request("DELETE /metrics HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf),
+                     405);
+}
+
+static void test_http_answers_413_before_reading_a_large_body(void **state)
+{
+    (void)state;
+    char buf[4096];
+    int status = request("POST /api/v1/write HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                         "application/x-protobuf\r\nContent-Length: 4097\r\n\r\n", buf,
+                         sizeof buf);
+    assert_int_equal(status, 413);
+    assert_non_null(strstr(buf, "--max-body-bytes"));
+}
+
+static void test_http_answers_415_for_json(void **state)
+{
+    (void)state;
+    char buf[4096];
+    int status = request("POST /api/v1/write HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                         "application/json\r\nContent-Length: 2\r\n\r\n{}", buf, sizeof buf);
+    assert_int_equal(status, 415);
+}
+
+static void test_http_keeps_alive_across_writes(void **state)
+{
+    (void)state;
+    /* WriteRequest{timeseries{labels{__name__=k} samples{value=1 timestamp=t}}} */
+    int fd = connect_server();
+    char buf[4096];
+    for (int i = 1; i <= 3; i++) {
+        uint8_t raw[64];
+        size_t n = 0;
+        const uint8_t label[] = {0x0a, 0x0d, 0x0a, 0x08, '_', '_', 'n', 'a', 'm', 'e', '_', '_',
+                                 0x12, 0x01, 'k'};
+        double v = 1.0;
+        uint8_t sample[12] = {0x12, 0x0b, 0x09};
+        memcpy(sample + 3, &v, 8);
+        sample[11] = 0x10;
+        raw[n++] = 0x0a;
+        raw[n++] = (uint8_t)(sizeof label + sizeof sample + 1);
+        memcpy(raw + n, label, sizeof label);
+        n += sizeof label;
+        memcpy(raw + n, sample, sizeof sample);
+        n += sizeof sample;
+        raw[n++] = (uint8_t)i;          /* timestamp i ms */
+        char body[128];
+        size_t blen = sizeof body;
+        assert_int_equal(snappy_compress((const char *)raw, n, body, &blen), SNAPPY_OK);
+        char req[512];
+        int hl = snprintf(req, sizeof req, "POST /api/v1/write HTTP/1.1\r\nHost: x\r\n"
+                          "Content-Type: application/x-protobuf\r\nContent-Encoding: snappy\r\n"
+                          "Content-Length: %zu\r\n\r\n", blen);
+        memcpy(req + hl, body, blen);
+        assert_int_equal(roundtrip(fd, req, (size_t)hl + blen, buf, sizeof buf), 204);
+        assert_null(strstr(buf, "Written"));
+    }
+    close(fd);
+    store_stats s;
+    store_get_stats(st, &s);
+    assert_int_equal(s.series, 1);
+}
+
+static void test_http_answers_503_with_retry_after_over_inflight_limit(void **state)
+{
+    (void)state;
+    teardown(NULL);
+    assert_int_equal(start(0), 0);      /* no request may be in flight */
+    char buf[4096];
+    int status = request("POST /api/v1/write HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                         "application/x-protobuf\r\nContent-Length: 1\r\n\r\n\0", buf,
+                         sizeof buf);
+    assert_int_equal(status, 503);
+    assert_non_null(strstr(buf, "Retry-After: 1"));
+    assert_non_null(strstr(buf, "--max-inflight"));
+    teardown(NULL);
+    assert_int_equal(start(64), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_http_serves_health_ready_and_metrics),
+        cmocka_unit_test(test_http_refuses_wrong_methods),
+        cmocka_unit_test(test_http_answers_413_before_reading_a_large_body),
+        cmocka_unit_test(test_http_answers_415_for_json),
+        cmocka_unit_test(test_http_keeps_alive_across_writes),
+        cmocka_unit_test(test_http_answers_503_with_retry_after_over_inflight_limit),
+    };
+    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    write_worker_release();
+    return rc;
+}
