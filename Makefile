@@ -1,5 +1,6 @@
 # metrics-ai -- build, tests and benchmarks (GNU make + pkg-config).
 # make            build ./metrics-ai
+# make run        install missing build packages, build, start on :9201 (ARGS="..." adds flags)
 # make test       install missing Debian packages, run unit tests (plain and ASan+UBSan) and
 #                 integration tests against real Prometheus and node_exporter
 # make bench      ingest benchmark at 10k and 100k series
@@ -34,11 +35,17 @@ UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 OBJ       = $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%))
 SAN_OBJ   = $(patsubst %.c,build/san/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%))
 
-.PHONY: all deps test unit unit-plain unit-san integration bench bench-compare clean check-includes
+.PHONY: all deps run test unit unit-plain unit-san integration bench bench-compare clean check-includes
 all: metrics-ai
 
 deps:
 	$(Q).ci/install-deps.sh
+
+# The service on its embedded defaults (port 9201, every setting at its default).
+run:
+	$(Q)WITH_STACK=0 .ci/install-deps.sh
+	$(Q)$(MAKE) --no-print-directory all
+	./metrics-ai $(ARGS)
 
 build/gen/%.pb-c.c build/gen/%.pb-c.h: proto/%.proto
 	@mkdir -p build/gen
