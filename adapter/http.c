@@ -23,6 +23,9 @@
 
 enum route { ROUTE_NONE, ROUTE_WRITE, ROUTE_DONE };
 
+/* A connection keeps its body buffer for the next request up to this size. */
+#define KEEP_BODY_BYTES (4u << 20)
+
 /* Per connection; per-request fields are reset when a request starts. */
 typedef struct conn {
     int route;
@@ -272,6 +275,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (k && k->counted_inflight) {
         atomic_fetch_sub(&g_selfstats.inflight, 1);
         k->counted_inflight = 0;
+    }
+    if (k && k->cap > KEEP_BODY_BYTES) {     /* one huge request must not pin its buffer */
+        free(k->body);
+        k->body = NULL;
+        k->cap = 0;
     }
     *con_cls = NULL;
 }

@@ -17,6 +17,9 @@
 
 /* ---- per-thread decode buffers ---- */
 
+/* A worker keeps its decompression buffer for the next request up to this size. */
+#define KEEP_DECODE_BYTES (16u << 20)
+
 typedef struct write_worker {
     rw_request req;
     store_scratch *scratch;
@@ -61,6 +64,14 @@ static write_worker *worker_get(void)
         return NULL;
     }
     return w;
+}
+
+static void release_buffer(write_worker *w)
+{
+    atomic_fetch_sub(&g_selfstats.decode_buffer_bytes, w->cap);
+    free(w->buf);
+    w->buf = NULL;
+    w->cap = 0;
 }
 
 void write_worker_release(void)
@@ -319,4 +330,6 @@ void write_process(const write_env *env, const uint8_t *body, size_t n, write_re
         r->status = 503;
         snprintf(r->text, sizeof r->text, "out of memory storing samples; retry later");
     }
+    if (w->cap > KEEP_DECODE_BYTES)     /* one huge request must not pin its buffer */
+        release_buffer(w);
 }
