@@ -359,12 +359,12 @@ int http_start(const mai_config *cfg, store *st, http_server **out, char *err, s
     if (cfg->threads <= 1)
         opts[0].option = MHD_OPTION_END;
     h->d = MHD_start_daemon(flags, cfg->listen_port, NULL, NULL, on_request, h,
+                            MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
                             MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-                            MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
                             MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!h->d) {
         snprintf(err, errlen, "cannot listen on %s:%u (address in use, or not allowed?)",

@@ -109,35 +109,23 @@ static void reply_415(write_reply *r, const char *what, const char *value)
              "Content-Encoding: snappy", what, value);
 }
 
-int write_negotiate(const char *content_type, const char *content_encoding, write_reply *r)
+/* Version from the Content-Type's media type and proto= parameter; -1 when unsupported. */
+static int version_of(const char *content_type)
 {
-    memset(r, 0, sizeof *r);
-    r->version = VER_UNKNOWN;
-    if (content_encoding && *skip_ws(content_encoding) &&
-        !token_eq(skip_ws(content_encoding), strlen(skip_ws(content_encoding)), "snappy")) {
-        reply_415(r, "Content-Encoding", content_encoding);
-        return -MAI_ENOTSUP;
-    }
-    if (!content_type || !*skip_ws(content_type)) {
-        r->version = VER_1;
-        return 0;
-    }
+    if (!content_type || !*skip_ws(content_type))
+        return VER_1;
     const char *p = skip_ws(content_type);
     const char *semi = strchr(p, ';');
     size_t mlen = semi ? (size_t)(semi - p) : strlen(p);
-    if (!token_eq(p, mlen, "application/x-protobuf")) {
-        reply_415(r, "Content-Type", content_type);
-        return -MAI_ENOTSUP;
-    }
+    if (!token_eq(p, mlen, "application/x-protobuf"))
+        return -1;
     int version = VER_1;
     while (semi) {
         p = skip_ws(semi + 1);
         semi = strchr(p, ';');
         size_t plen = semi ? (size_t)(semi - p) : strlen(p);
         const char *eq = memchr(p, '=', plen);
-        if (!eq)
-            continue;
-        if (!token_eq(p, (size_t)(eq - p), "proto"))
+        if (!eq || !token_eq(p, (size_t)(eq - p), "proto"))
             continue;
         const char *v = skip_ws(eq + 1);
         size_t vlen = (size_t)(p + plen - v);
@@ -148,17 +136,33 @@ int write_negotiate(const char *content_type, const char *content_encoding, writ
             vlen -= 2;
         }
         if (vlen == strlen("prometheus.WriteRequest") &&
-            memcmp(v, "prometheus.WriteRequest", vlen) == 0) {
+            memcmp(v, "prometheus.WriteRequest", vlen) == 0)
             version = VER_1;
-        } else if (vlen == strlen("io.prometheus.write.v2.Request") &&
-                   memcmp(v, "io.prometheus.write.v2.Request", vlen) == 0) {
+        else if (vlen == strlen("io.prometheus.write.v2.Request") &&
+                 memcmp(v, "io.prometheus.write.v2.Request", vlen) == 0)
             version = VER_2;
-        } else {
-            reply_415(r, "Content-Type", content_type);
-            return -MAI_ENOTSUP;
-        }
+        else
+            return -1;
+    }
+    return version;
+}
+
+int write_negotiate(const char *content_type, const char *content_encoding, write_reply *r)
+{
+    memset(r, 0, sizeof *r);
+    r->version = VER_UNKNOWN;
+    int version = version_of(content_type);
+    if (version < 0) {
+        reply_415(r, "Content-Type", content_type);
+        return -MAI_ENOTSUP;
     }
     r->version = version;
+    r->written_headers = version == VER_2;      /* a 2.0 sender gets its counts even on a 415 */
+    if (content_encoding && *skip_ws(content_encoding) &&
+        !token_eq(skip_ws(content_encoding), strlen(skip_ws(content_encoding)), "snappy")) {
+        reply_415(r, "Content-Encoding", content_encoding);
+        return -MAI_ENOTSUP;
+    }
     return 0;
 }
 

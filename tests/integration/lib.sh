@@ -8,8 +8,8 @@
 
 IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IT_ROOT=$(cd "$IT_DIR/../.." && pwd)
-IT_MAI="$IT_ROOT/metrics-ai"
-IT_RWLOAD="$IT_ROOT/build/rwload"
+# shellcheck disable=SC2034  # used by the test scripts that source this file
+IT_MAI="$IT_ROOT/metrics-ai" IT_RWLOAD="$IT_ROOT/build/rwload"
 IT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mai-it.XXXXXX") || { echo "cannot create a temp dir" >&2; exit 1; }
 IT_PIDS=()
 IT_NAMES=()

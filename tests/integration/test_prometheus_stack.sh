@@ -8,6 +8,7 @@
 # failed or dropped samples and, after it has flushed on SIGTERM, metrics-ai accepted at least as
 # many samples as Prometheus had sent; metrics-ai's /metrics passes `promtool check metrics`.
 # Waits are bounded: at most 60 s from start to the last check.
+# shellcheck disable=SC2016  # check/wait_until take expressions evaluated later, in single quotes
 set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"

@@ -146,7 +146,15 @@ static void test_write_refuses_unknown_media_types_with_415(void **state)
         assert_int_equal(write_negotiate("application/x-protobuf", bad_enc[i], &r), -MAI_ENOTSUP);
         assert_int_equal(r.status, 415);
         assert_non_null(strstr(r.text, "Content-Encoding"));
+        assert_int_equal(r.written_headers, 0);
     }
+    /* A 2.0 sender learns it was 2.0 that failed: the *-Written headers go out, all 0. */
+    assert_int_equal(write_negotiate("application/x-protobuf;proto=io.prometheus.write.v2.Request",
+                                     "gzip", &r), -MAI_ENOTSUP);
+    assert_int_equal(r.status, 415);
+    assert_int_equal(r.version, VER_2);
+    assert_int_equal(r.written_headers, 1);
+    assert_int_equal(r.samples_written, 0);
 }
 
 static void test_write_accepts_v1_with_204_and_no_written_headers(void **state)
