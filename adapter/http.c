@@ -17,6 +17,7 @@
 
 #include "adapter/log.h"
 #include "adapter/selfstats.h"
+#include "adapter/store_api.h"
 #include "adapter/write_handler.h"
 #include "exporter/expo.h"
 #include "exporter/self_metrics.h"
@@ -90,6 +91,41 @@ static enum MHD_Result send_metrics(http_server *h, struct MHD_Connection *c)
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, EXPO_CONTENT_TYPE);
     enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Reads a numeric query argument, clamped to [lo, hi]; def when absent or not a number. */
+static size_t arg_size(struct MHD_Connection *c, const char *key, size_t def, size_t lo, size_t hi)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+    if (!v || !*v)
+        return def;
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (*end != '\0')
+        return def;
+    return n < lo ? lo : (n > hi ? hi : (size_t)n);
+}
+
+static enum MHD_Result send_store(http_server *h, struct MHD_Connection *c)
+{
+    store_api_query q = {
+        .metric = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "metric"),
+        .limit = arg_size(c, "limit", 100, 1, 10000),
+        .points = arg_size(c, "points", 60, 0, 100000)};
+    char *json = NULL;
+    unsigned status = store_api_render(h->st, &q, &json);
+    if (!json)
+        return send_text(c, 500, "out of memory rendering the answer\n", NULL);
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(json), json,
+                                                             MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(json);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -230,18 +266,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         k->route = ROUTE_DONE;
         int known = strcmp(url, "/metrics") == 0 || strcmp(url, "/-/healthy") == 0 ||
-                    strcmp(url, "/-/ready") == 0 || strcmp(url, "/") == 0;
+                    strcmp(url, "/-/ready") == 0 || strcmp(url, "/") == 0 ||
+                    strcmp(url, "/api/v1/store") == 0;
         if (known && !get)
             return send_text(c, 405, "method not allowed\n", "GET, HEAD");
         if (strcmp(url, "/metrics") == 0)
             return send_metrics(h, c);
+        if (strcmp(url, "/api/v1/store") == 0)
+            return send_store(h, c);
         if (strcmp(url, "/-/healthy") == 0)
             return send_text(c, 200, "metrics-ai is Healthy.\n", NULL);
         if (strcmp(url, "/-/ready") == 0)
             return send_text(c, 200, "metrics-ai is Ready.\n", NULL);
         if (strcmp(url, "/") == 0)
             return send_text(c, 200, "metrics-ai: POST /api/v1/write (remote write 1.0 and "
-                             "2.0), GET /metrics, GET /-/healthy, GET /-/ready\n", NULL);
+                             "2.0), GET /metrics, GET /api/v1/store?metric=NAME, GET /-/healthy, "
+                             "GET /-/ready\n", NULL);
         return send_text(c, 404, "not found\n", NULL);
     }
     if (k->route != ROUTE_WRITE) {      /* answered already: discard what is left */

@@ -625,6 +625,15 @@ void store_get_stats(store *s, store_stats *out)
     pthread_rwlock_unlock(&s->meta_mu);
 }
 
+static void fill_info(const series *se, store_series_info *info)
+{
+    info->kind = se->kind;
+    info->stale = se->stale;
+    info->last_t_ms = se->last_t_ms;
+    info->samples = se->samples;
+    info->counter_resets = se->rate.resets;
+}
+
 /* Sorts a copy of the labels and finds the series; returns it with its shard locked. */
 static series *find_locked(store *s, const rw_label *labels, uint32_t n, shard **out_sh)
 {
@@ -659,11 +668,7 @@ int store_series_get(store *s, const rw_label *labels, uint32_t n, store_series_
     series *se = find_locked(s, labels, n, &sh);
     if (!se)
         return -MAI_EINVAL;
-    info->kind = se->kind;
-    info->stale = se->stale;
-    info->last_t_ms = se->last_t_ms;
-    info->samples = se->samples;
-    info->counter_resets = se->rate.resets;
+    fill_info(se, info);
     pthread_mutex_unlock(&sh->mu);
     return 0;
 }
@@ -688,4 +693,30 @@ long store_series_ring(store *s, const rw_label *labels, uint32_t n, int coarse,
     }
     pthread_mutex_unlock(&sh->mu);
     return (long)got;
+}
+
+
+void store_visit(store *s, mai_str name, store_visit_fn fn, void *ctx)
+{
+    for (unsigned k = 0; k < s->cfg.shards; k++) {
+        shard *sh = &s->shards[k];
+        int stop = 0;
+        pthread_mutex_lock(&sh->mu);
+        for (uint32_t i = 0; i < sh->cap && !stop; i++) {
+            const series *se = sh->table[i].se;
+            if (!se)
+                continue;
+            if (name.n && !mai_str_eq(istr_view(se->labels[2 * se->name_idx + 1]), name))
+                continue;
+            store_series_view v = {.labels = se->labels, .nlabels = se->nlabels,
+                                   .fine = &se->fine, .coarse = &se->coarse,
+                                   .fine_step_ms = s->cfg.fine_step_ms,
+                                   .coarse_step_ms = s->cfg.coarse_step_ms};
+            fill_info(se, &v.info);
+            stop = fn(&v, ctx);
+        }
+        pthread_mutex_unlock(&sh->mu);
+        if (stop)
+            return;
+    }
 }

@@ -82,6 +82,24 @@ int store_series_get(store *s, const rw_label *labels, uint32_t n, store_series_
 long store_series_ring(store *s, const rw_label *labels, uint32_t n, int coarse,
                        float *out, size_t max, int64_t *first_bucket);
 
+/* A read-only view of one series, valid only during a store_visit callback. */
+typedef struct store_series_view {
+    const struct istr *const *labels;  /* 2 * nlabels: name, value, ... sorted by name */
+    uint32_t nlabels;
+    store_series_info info;
+    const ring *fine;
+    const ring_agg *coarse;
+    int64_t fine_step_ms, coarse_step_ms;
+} store_series_view;
+
+/* Called per series; return non-zero to stop the walk. Runs under the series' shard lock: it
+ * must be quick and must not call into the store. */
+typedef int (*store_visit_fn)(const store_series_view *v, void *ctx);
+
+/* Walks the series whose metric name is name (every series when name.n == 0), shard by shard.
+ * O(series); for diagnostics and the cycle, not for the ingest path. */
+void store_visit(store *s, mai_str name, store_visit_fn fn, void *ctx);
+
 /* Bytes of one series record with its rings (a figure for the docs and benchmarks). */
 size_t store_record_bytes(const store *s);
 

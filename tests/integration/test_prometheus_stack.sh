@@ -111,6 +111,41 @@ check "no 4xx/5xx answers in metrics_ai_remote_write_requests_total ($ok_request
 check 'Prometheus sent remote write 1.0 only (every request counted as version="1.0")' \
     '[ "$(metric_sum "$SNAP" metrics_ai_remote_write_requests_total "version=\"1.0\"")" = "$(metric_sum "$SNAP" metrics_ai_remote_write_requests_total)" ]'
 
+# Real node_exporter values as metrics-ai holds them (GET /api/v1/store): idle CPU is a counter,
+# so metrics-ai holds its per-second rate, which lies in [0, 1] per CPU and sums to at most the
+# core count; MemAvailable <= MemTotal.
+NCPU=$(nproc)
+sane_values() {
+    curl -fsS --max-time 5 "$MAI/api/v1/store?metric=node_cpu_seconds_total&limit=10000&points=5" \
+        >"$IT_TMP/cpu.json" &&
+    curl -fsS --max-time 5 "$MAI/api/v1/store?metric=node_memory_MemAvailable_bytes&points=5" \
+        >"$IT_TMP/memavail.json" &&
+    curl -fsS --max-time 5 "$MAI/api/v1/store?metric=node_memory_MemTotal_bytes&points=5" \
+        >"$IT_TMP/memtotal.json" &&
+    python3 - "$IT_TMP" "$NCPU" <<'PY'
+import json, sys
+d, ncpu = sys.argv[1], int(sys.argv[2])
+def last(s):
+    vals = [v for v in s["fine"]["values"] if v is not None]
+    return vals[-1] if vals else None
+cpu = json.load(open(d + "/cpu.json"))["data"]["series"]
+idle = [s for s in cpu if s["labels"].get("mode") == "idle"]
+assert len(idle) == ncpu, f"{len(idle)} idle series for {ncpu} CPUs"
+assert all(s["kind"] == "counter" for s in idle), "node_cpu_seconds_total not held as a counter"
+rates = [last(s) for s in idle]
+assert all(r is not None for r in rates), f"no idle rate yet: {rates}"
+assert all(0 <= r <= 1.05 for r in rates), f"idle rate per CPU out of [0, 1]: {rates}"
+assert sum(rates) <= ncpu * 1.05, f"idle rates sum {sum(rates)} > {ncpu} cores"
+avail = last(json.load(open(d + "/memavail.json"))["data"]["series"][0])
+total = last(json.load(open(d + "/memtotal.json"))["data"]["series"][0])
+assert 0 < avail <= total, f"MemAvailable {avail} vs MemTotal {total}"
+print(f"  idle CPU rates {['%.3f' % r for r in rates]}, MemAvailable/MemTotal {avail/total:.3f}")
+PY
+}
+wait_until 15 'sane_values >"$IT_TMP/sane.out" 2>&1'
+check "node_exporter values arrive sane (idle CPU rate per CPU in [0,1], sum <= $NCPU; MemAvailable <= MemTotal)" \
+    'sane_values'
+
 check "metrics-ai /metrics passes promtool check metrics" \
     'curl -fsS --max-time 5 "$MAI/metrics" | promtool check metrics >"$IT_TMP/lint.out" 2>&1 ||
      { sed "s/^/  | /" "$IT_TMP/lint.out"; false; }'
