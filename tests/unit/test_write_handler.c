@@ -20,6 +20,31 @@
 static store *st;
 static write_env env;
 
+/* Allocation counting: this binary replaces malloc and friends by thin wrappers over glibc's
+ * (not under AddressSanitizer, which owns them there). */
+#if !defined(__SANITIZE_ADDRESS__)
+static int counting;
+static long allocations;
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+void *malloc(size_t n)
+{
+    allocations += counting;
+    return __libc_malloc(n);
+}
+void *calloc(size_t n, size_t size)
+{
+    allocations += counting;
+    return __libc_calloc(n, size);
+}
+void *realloc(void *p, size_t n)
+{
+    allocations += counting;
+    return __libc_realloc(p, n);
+}
+#endif
+
 static int setup(void **state)
 {
     (void)state;
@@ -364,6 +389,33 @@ static void test_write_accepts_metadata_only_request(void **state)
     free(body);
 }
 
+static void test_write_steady_state_allocates_nothing(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip();
+#else
+    const char *names[] = {"steady_a", "steady_b", "steady_c", "steady_d", "steady_e"};
+    size_t n[4];
+    uint8_t *body[4];
+    for (int i = 0; i < 4; i++)     /* encode before counting: the test's own mallocs */
+        body[i] = v1_body(names, 5, 10000000 + 15000 * (int64_t)i, (double)i, -1, 0, &n[i]);
+    write_reply r;
+    process(body[0], n[0], VER_1, &r);     /* creates the series */
+    process(body[1], n[1], VER_1, &r);     /* warms the per-thread buffers */
+    assert_int_equal(r.status, 204);
+    counting = 1;
+    allocations = 0;
+    process(body[2], n[2], VER_1, &r);
+    process(body[3], n[3], VER_1, &r);
+    counting = 0;
+    assert_int_equal(r.status, 204);
+    assert_int_equal(allocations, 0);
+    for (int i = 0; i < 4; i++)
+        free(body[i]);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_write_reports_out_of_order_and_histograms),
         cmocka_unit_test(test_write_accepts_special_values),
         cmocka_unit_test(test_write_accepts_metadata_only_request),
+        cmocka_unit_test(test_write_steady_state_allocates_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
