@@ -5,10 +5,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "adapter/config.h"
 #include "adapter/http.h"
 #include "adapter/log.h"
+#include "adapter/predict.h"
 #include "adapter/selfstats.h"
 #include "adapter/store.h"
 #include "adapter/write_handler.h"
@@ -37,6 +39,8 @@ static void report_pending(const mai_config *cfg)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "predict") == 0)
+        return predict_main(argc - 1, argv + 1);
     static mai_config cfg;
     char err[512];
     if (config_load(&cfg, argc, argv, NULL, err, sizeof err) != 0) {

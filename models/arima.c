@@ -1264,6 +1264,7 @@ const forecaster_ops arima_ops = {
     .update = arima_update,
     .fit = arima_fit,
     .forecast = arima_forecast,
+    .refit = arima_fit_keep_order,
     .save = arima_save,
     .load = arima_load,
 };

@@ -3,7 +3,8 @@
  * ARIMA, Prophet-style regression, LSTM, naive baselines). State and scratch are caller memory:
  * models allocate nothing. update() runs on the ingest path (O(1) or O(p), no allocation);
  * fit() and forecast() run in the background cycle. A point is one ring slot (step_s seconds);
- * NaN is a gap and never reaches a forecast as NaN. */
+ * NaN is a gap and never reaches a forecast as NaN. State and scratch are 8-byte aligned; the
+ * interval pointers of fc_output may be NULL when only the mean is wanted. */
 #ifndef MAI_MODELS_FORECASTER_H
 #define MAI_MODELS_FORECASTER_H
 
@@ -47,6 +48,11 @@ typedef struct forecaster_ops {
     /* Forecasts h points from the current state. Never writes NaN: with too little data it
      * returns the last value with a wide interval. Returns 0 or -MAI_EINVAL (h == 0). */
     int (*forecast)(const void *state, size_t h, fc_output *out);
+
+    /* The seed's "minimal update": refits on y[0..n) keeping the order or hyperparameters an
+     * earlier fit() chose (ARIMA order, Prophet hyperparameters). NULL: the member has none to
+     * keep, and callers use fit(). Same returns and scratch as fit(). */
+    int (*refit)(void *state, const double *y, size_t n, void *scratch);
 
     /* Serialises the state (parameters and position) into buf; returns the bytes needed, which
      * may exceed cap (then nothing useful was written). load() returns 0 or -MAI_EPROTO. */

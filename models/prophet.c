@@ -985,6 +985,7 @@ const forecaster_ops prophet_ops = {
     .update = pr_update,
     .fit = pr_fit,
     .forecast = pr_forecast,
+    .refit = prophet_fit_keep_hyper,
     .save = pr_save,
     .load = pr_load,
 };

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * models/ensemble.c -- self-weighting ensemble (see ensemble.h).
+ *
+ * Design note. Weights follow the "forecast combination by inverse error" family (Bates &
+ * Granger 1969; Stock & Watson 2004 use inverse MSE): per tracked horizon H, member m gets
+ * w_m proportional to 1 / MAE_m(H)^2, where MAE_m(H) is an exponentially weighted mean of the
+ * absolute errors of m's own H-step forecasts, scored online when their targets arrive.
+ * Deviations: MAE instead of MSE (the traces are spiky; one outlier must not silence a member);
+ * members more than TRIM times worse than the best get weight 0, so a member that is badly wrong
+ * on a series drops out instead of dragging the mean. Intervals are empirical (the ensemble's
+ * own signed errors at H, quantiles 10/90 and 2.5/97.5), scaled by sqrt(k / H) for other steps
+ * k, as in conformal-style "split" intervals; until MIN_ERRORS errors are held, the weighted
+ * members' model intervals stand in. */
+#include "ensemble.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "arima.h"
+#include "base.h"
+#include "hw.h"
+#include "naive.h"
+#include "prophet.h"
+
+#define MIN_SCORED 3        /* scored forecasts before a member's error counts */
+#define MIN_ERRORS 20       /* ensemble errors before intervals are empirical */
+#define MAE_WINDOW 30.0     /* effective number of recent scored forecasts */
+#define TRIM 3.0            /* members worse than TRIM x the best MAE are dropped */
+
+typedef struct pending {
+    uint64_t due;                       /* point index of the target */
+    double f[ENS_MAX_MEMBERS];
+    double ens;
+} pending;
+
+typedef struct hstate {
+    uint32_t h, every;
+    uint32_t scored;
+    uint32_t q_head, q_n;
+    uint32_t err_head, err_n;
+    uint32_t pad;
+    double mae[ENS_MAX_MEMBERS];
+    double mae_ens;
+    pending q[ENS_PENDING];
+    float err[ENS_ERRORS];              /* y - ensemble forecast */
+} hstate;
+
+typedef struct ens_state {
+    ens_config cfg;
+    uint64_t pos;                       /* index of the next point */
+    uint64_t observed;
+    double last;
+    double abs_diff_sum;
+    uint64_t n_diff;
+    size_t off[ENS_MAX_MEMBERS];        /* member state offsets from the start of the state */
+    hstate hs[ENS_MAX_HORIZONS];
+} ens_state;
+
+static size_t align16(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+static void *member(ens_state *s, uint32_t m)
+{
+    return (char *)s + s->off[m];
+}
+
+static const void *member_c(const ens_state *s, uint32_t m)
+{
+    return (const char *)s + s->off[m];
+}
+
+void ens_config_default(ens_config *c, const fc_params *p, const uint32_t *horizons, uint32_t nh)
+{
+    memset(c, 0, sizeof *c);
+    c->p = *p;
+    c->nh = nh > ENS_MAX_HORIZONS ? ENS_MAX_HORIZONS : nh;
+    for (uint32_t i = 0; i < c->nh; i++)
+        c->horizons[i] = horizons[i];
+    const forecaster_ops *def[] = {&naive_ops, &snaive_ops, &hw_ops, &arima_ops, &prophet_ops};
+    c->nm = sizeof def / sizeof def[0];
+    for (uint32_t i = 0; i < c->nm; i++)
+        c->members[i] = def[i];
+}
+
+size_t ens_state_size(const ens_config *c)
+{
+    size_t n = align16(sizeof(ens_state));
+    for (uint32_t m = 0; m < c->nm; m++)
+        n += align16(c->members[m]->state_size(&c->p));
+    return n;
+}
+
+static uint32_t max_horizon(const ens_config *c)
+{
+    return c->nh ? c->horizons[c->nh - 1] : 1;
+}
+
+size_t ens_work_size(const ens_config *c, size_t max_h)
+{
+    if (max_h < max_horizon(c))
+        max_h = max_horizon(c);
+    return ((size_t)c->nm * 5 * max_h + ENS_ERRORS + 8) * sizeof(double);
+}
+
+size_t ens_fit_scratch_size(const ens_config *c, size_t n)
+{
+    size_t most = 0;
+    for (uint32_t m = 0; m < c->nm; m++) {
+        size_t k = c->members[m]->fit_scratch_size(&c->p, n);
+        most = k > most ? k : most;
+    }
+    return most;
+}
+
+static void reset_scores(ens_state *s)
+{
+    for (uint32_t j = 0; j < s->cfg.nh; j++) {
+        hstate *hs = &s->hs[j];
+        uint32_t h = hs->h, every = hs->every;
+        memset(hs, 0, sizeof *hs);
+        hs->h = h;
+        hs->every = every;
+    }
+}
+
+int ens_init(void *state, const ens_config *c)
+{
+    if (c->nm == 0 || c->nm > ENS_MAX_MEMBERS || c->nh == 0 || c->nh > ENS_MAX_HORIZONS)
+        return -MAI_EINVAL;
+    for (uint32_t j = 0; j < c->nh; j++)
+        if (c->horizons[j] == 0 || (j > 0 && c->horizons[j] <= c->horizons[j - 1]))
+            return -MAI_EINVAL;
+    ens_state *s = state;
+    memset(s, 0, sizeof *s);
+    s->cfg = *c;
+    s->last = NAN;
+    size_t off = align16(sizeof(ens_state));
+    for (uint32_t m = 0; m < c->nm; m++) {
+        s->off[m] = off;
+        off += align16(c->members[m]->state_size(&c->p));
+        c->members[m]->init(member(s, m), &c->p);
+    }
+    for (uint32_t j = 0; j < c->nh; j++) {
+        s->hs[j].h = c->horizons[j];
+        uint32_t every = c->horizons[j] / ENS_PENDING;
+        s->hs[j].every = every ? every : 1;
+    }
+    return 0;
+}
+
+/* Current weights for horizon j into w (sum 1). */
+static void weights(const ens_state *s, uint32_t j, double *w)
+{
+    const hstate *hs = &s->hs[j];
+    uint32_t nm = s->cfg.nm;
+    if (hs->scored < MIN_SCORED) {
+        for (uint32_t m = 0; m < nm; m++)
+            w[m] = 1.0 / nm;
+        return;
+    }
+    double best = HUGE_VAL;
+    for (uint32_t m = 0; m < nm; m++)
+        best = hs->mae[m] < best ? hs->mae[m] : best;
+    double floor_mae = best > 0 ? best * 1e-3 : 1e-12;
+    double sum = 0;
+    for (uint32_t m = 0; m < nm; m++) {
+        double e = hs->mae[m] > floor_mae ? hs->mae[m] : floor_mae;
+        w[m] = (isfinite(e) && e <= TRIM * (best > floor_mae ? best : floor_mae)) ? 1.0 / (e * e)
+                                                                                 : 0;
+        sum += w[m];
+    }
+    for (uint32_t m = 0; m < nm; m++)
+        w[m] = sum > 0 ? w[m] / sum : 1.0 / nm;
+}
+
+static void score(ens_state *s, double y)
+{
+    uint64_t t = s->pos;
+    for (uint32_t j = 0; j < s->cfg.nh; j++) {
+        hstate *hs = &s->hs[j];
+        while (hs->q_n > 0 && hs->q[hs->q_head].due <= t) {
+            const pending *p = &hs->q[hs->q_head];
+            if (p->due == t && isfinite(y)) {
+                double a = 1.0 / (hs->scored + 1.0);
+                if (a < 1.0 / MAE_WINDOW)
+                    a = 1.0 / MAE_WINDOW;
+                for (uint32_t m = 0; m < s->cfg.nm; m++)
+                    hs->mae[m] += a * (fabs(y - p->f[m]) - hs->mae[m]);
+                hs->mae_ens += a * (fabs(y - p->ens) - hs->mae_ens);
+                hs->scored++;
+                hs->err[hs->err_head] = (float)(y - p->ens);
+                hs->err_head = (hs->err_head + 1) % ENS_ERRORS;
+                if (hs->err_n < ENS_ERRORS)
+                    hs->err_n++;
+            }
+            hs->q_head = (hs->q_head + 1) % ENS_PENDING;
+            hs->q_n--;
+        }
+    }
+}
+
+/* Member mean paths up to h into work (nm rows of h), intervals not wanted. */
+static void member_paths(const ens_state *s, size_t h, double *work)
+{
+    for (uint32_t m = 0; m < s->cfg.nm; m++) {
+        fc_output o = {work + (size_t)m * h, NULL, NULL, NULL, NULL};
+        s->cfg.members[m]->forecast(member_c(s, m), h, &o);
+    }
+}
+
+static void record(ens_state *s, double *work)
+{
+    uint32_t need = 0;
+    for (uint32_t j = 0; j < s->cfg.nh; j++)
+        if (s->pos % s->hs[j].every == 0)
+            need = s->hs[j].h;
+    if (need == 0 || s->observed == 0)
+        return;
+    member_paths(s, need, work);
+    for (uint32_t j = 0; j < s->cfg.nh; j++) {
+        hstate *hs = &s->hs[j];
+        if (s->pos % hs->every != 0 || hs->h > need)
+            continue;
+        if (hs->q_n == ENS_PENDING) {   /* full: the oldest is given up */
+            hs->q_head = (hs->q_head + 1) % ENS_PENDING;
+            hs->q_n--;
+        }
+        pending *p = &hs->q[(hs->q_head + hs->q_n) % ENS_PENDING];
+        double w[ENS_MAX_MEMBERS];
+        weights(s, j, w);
+        p->due = s->pos - 1 + hs->h;    /* the last point fed was pos - 1 */
+        p->ens = 0;
+        for (uint32_t m = 0; m < s->cfg.nm; m++) {
+            p->f[m] = work[(size_t)m * need + hs->h - 1];
+            p->ens += w[m] * p->f[m];
+        }
+        hs->q_n++;
+    }
+}
+
+void ens_update(void *state, double y, void *work)
+{
+    ens_state *s = state;
+    score(s, y);
+    if (isfinite(y)) {
+        if (isfinite(s->last)) {
+            s->abs_diff_sum += fabs(y - s->last);
+            s->n_diff++;
+        }
+        s->last = y;
+        s->observed++;
+    }
+    for (uint32_t m = 0; m < s->cfg.nm; m++)
+        s->cfg.members[m]->update(member(s, m), y);
+    s->pos++;
+    record(s, work);
+}
+
+int ens_fit(void *state, const double *y, size_t n, int refit, void *scratch, void *work)
+{
+    ens_state *s = state;
+    size_t w = 0;
+    if (!refit) {
+        w = s->cfg.warm_points;
+        if (w == 0) {
+            size_t cap = max_horizon(&s->cfg) + (s->cfg.p.season_day ? s->cfg.p.season_day : 96);
+            w = n / 3 < cap ? n / 3 : cap;
+        }
+        if (w > n)
+            w = n;
+    }
+    size_t nfit = n - w;
+    int fitted = 0;
+    for (uint32_t m = 0; m < s->cfg.nm; m++) {
+        const forecaster_ops *ops = s->cfg.members[m];
+        void *ms = member(s, m);
+        int rc;
+        if (refit && ops->refit) {
+            rc = ops->refit(ms, y, nfit, scratch);
+        } else {
+            ops->init(ms, &s->cfg.p);
+            rc = ops->fit(ms, y, nfit, scratch);
+        }
+        fitted += rc == 0;
+    }
+    /* the ensemble's own view of the history the members have now seen */
+    s->last = NAN;
+    s->abs_diff_sum = 0;
+    s->n_diff = 0;
+    s->observed = 0;
+    for (size_t i = 0; i < nfit; i++) {
+        if (!isfinite(y[i]))
+            continue;
+        if (isfinite(s->last)) {
+            s->abs_diff_sum += fabs(y[i] - s->last);
+            s->n_diff++;
+        }
+        s->last = y[i];
+        s->observed++;
+    }
+    if (!refit) {
+        reset_scores(s);
+        s->pos = nfit;
+        for (size_t i = nfit; i < n; i++)
+            ens_update(s, y[i], work);
+    }
+    return fitted ? 0 : -MAI_EINVAL;
+}
+
+/* Tracked horizon whose weights and errors serve step k (1-based). */
+static uint32_t bracket(const ens_state *s, size_t k)
+{
+    for (uint32_t j = 0; j < s->cfg.nh; j++)
+        if (k <= s->hs[j].h)
+            return j;
+    return s->cfg.nh - 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sample quantile (linear interpolation) of sorted v[0..n). */
+static double quantile(const double *v, uint32_t n, double q)
+{
+    double pos = q * (n - 1);
+    uint32_t i = (uint32_t)pos;
+    if (i + 1 >= n)
+        return v[n - 1];
+    return v[i] + (pos - i) * (v[i + 1] - v[i]);
+}
+
+static void insertion_sort(double *v, uint32_t n)
+{
+    for (uint32_t i = 1; i < n; i++) {
+        double x = v[i];
+        uint32_t j = i;
+        while (j > 0 && cmp_double(&v[j - 1], &x) > 0) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
+static double finite_or(double v, double fallback)
+{
+    return isfinite(v) ? v : fallback;
+}
+
+int ens_forecast(const void *state, size_t h, fc_output *out, void *work)
+{
+    const ens_state *s = state;
+    if (h == 0)
+        return -MAI_EINVAL;
+    uint32_t nm = s->cfg.nm;
+    double *paths = work;                       /* nm x 5 rows of h */
+    double *errs = paths + (size_t)nm * 5 * h;  /* ENS_ERRORS */
+    for (uint32_t m = 0; m < nm; m++) {
+        double *b = paths + (size_t)m * 5 * h;
+        fc_output o = {b, b + h, b + 2 * h, b + 3 * h, b + 4 * h};
+        s->cfg.members[m]->forecast(member_c(s, m), h, &o);
+    }
+    double last = isfinite(s->last) ? s->last : 0;
+    uint32_t cur = UINT32_MAX;
+    double w[ENS_MAX_MEMBERS];
+    double q10 = 0, q90 = 0, q025 = 0, q975 = 0;
+    int empirical = 0;
+    for (size_t k = 1; k <= h; k++) {
+        uint32_t j = bracket(s, k);
+        const hstate *hs = &s->hs[j];
+        if (j != cur) {
+            cur = j;
+            weights(s, j, w);
+            empirical = hs->err_n >= MIN_ERRORS;
+            if (empirical) {
+                for (uint32_t i = 0; i < hs->err_n; i++)
+                    errs[i] = hs->err[i];
+                insertion_sort(errs, hs->err_n);
+                q10 = quantile(errs, hs->err_n, 0.10);
+                q90 = quantile(errs, hs->err_n, 0.90);
+                q025 = quantile(errs, hs->err_n, 0.025);
+                q975 = quantile(errs, hs->err_n, 0.975);
+            }
+        }
+        double mean = 0, lo80 = 0, hi80 = 0, lo95 = 0, hi95 = 0;
+        for (uint32_t m = 0; m < nm; m++) {
+            const double *b = paths + (size_t)m * 5 * h;
+            double mm = finite_or(b[k - 1], last);
+            mean += w[m] * mm;
+            lo80 += w[m] * finite_or(b[h + k - 1], mm);
+            hi80 += w[m] * finite_or(b[2 * h + k - 1], mm);
+            lo95 += w[m] * finite_or(b[3 * h + k - 1], mm);
+            hi95 += w[m] * finite_or(b[4 * h + k - 1], mm);
+        }
+        if (empirical) {
+            double f = sqrt((double)k / hs->h);
+            lo80 = mean + f * q10;
+            hi80 = mean + f * q90;
+            lo95 = mean + f * q025;
+            hi95 = mean + f * q975;
+        }
+        mean = finite_or(mean, last);
+        lo80 = finite_or(lo80, mean);
+        hi80 = finite_or(hi80, mean);
+        if (hi80 < lo80)
+            hi80 = lo80;
+        lo95 = finite_or(lo95 < lo80 ? lo95 : lo80, lo80);
+        hi95 = finite_or(hi95 > hi80 ? hi95 : hi80, hi80);
+        out->mean[k - 1] = mean;
+        if (out->lo80) {
+            out->lo80[k - 1] = lo80;
+            out->hi80[k - 1] = hi80;
+        }
+        if (out->lo95) {
+            out->lo95[k - 1] = lo95;
+            out->hi95[k - 1] = hi95;
+        }
+    }
+    return 0;
+}
+
+void ens_get_info(const void *state, ens_info *out)
+{
+    const ens_state *s = state;
+    memset(out, 0, sizeof *out);
+    out->points = s->pos;
+    out->observed = s->observed;
+    out->scale = s->n_diff ? s->abs_diff_sum / (double)s->n_diff : 0;
+    for (uint32_t j = 0; j < s->cfg.nh; j++) {
+        const hstate *hs = &s->hs[j];
+        weights(s, j, out->weight[j]);
+        for (uint32_t m = 0; m < s->cfg.nm; m++)
+            out->mae[j][m] = hs->mae[m];
+        out->mae_ens[j] = hs->mae_ens;
+        out->scored[j] = hs->scored;
+        out->errors[j] = hs->err_n;
+        for (uint32_t m = 0; m < s->cfg.nm; m++)
+            if (strcmp(s->cfg.members[m]->name, "naive") == 0)
+                out->mae_naive[j] = hs->mae[m];
+    }
+}
