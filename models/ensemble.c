@@ -8,9 +8,11 @@
  * Deviations: MAE instead of MSE (the traces are spiky; one outlier must not silence a member);
  * members more than TRIM times worse than the best get weight 0, so a member that is badly wrong
  * on a series drops out instead of dragging the mean. Intervals are empirical (the ensemble's
- * own signed errors at H, quantiles 10/90 and 2.5/97.5), scaled by sqrt(k / H) for other steps
- * k, as in conformal-style "split" intervals; until MIN_ERRORS errors are held, the weighted
- * members' model intervals stand in. */
+ * own signed errors at H, quantiles 10/90 and 2.5/97.5 with the split-conformal finite-sample
+ * correction), scaled by sqrt(k / H) for other steps k; until MIN_ERRORS errors are held, the
+ * weighted members' model intervals stand in. fit() fits the members on the window but its last
+ * w points, streams those w points to score them (warm weights and errors), then refits the
+ * members on the whole window keeping the orders and hyperparameters the first fit chose. */
 #include "ensemble.h"
 
 #include <math.h>
@@ -305,6 +307,17 @@ int ens_fit(void *state, const double *y, size_t n, int refit, void *scratch, vo
         s->pos = nfit;
         for (size_t i = nfit; i < n; i++)
             ens_update(s, y[i], work);
+        /* the members now see the whole window, keeping what the first fit chose */
+        for (uint32_t m = 0; m < s->cfg.nm && w > 0; m++) {
+            const forecaster_ops *ops = s->cfg.members[m];
+            void *ms = member(s, m);
+            if (ops->refit) {
+                ops->refit(ms, y, n, scratch);
+            } else {
+                ops->init(ms, &s->cfg.p);
+                ops->fit(ms, y, n, scratch);
+            }
+        }
     }
     return fitted ? 0 : -MAI_EINVAL;
 }
@@ -332,6 +345,14 @@ static double quantile(const double *v, uint32_t n, double q)
     if (i + 1 >= n)
         return v[n - 1];
     return v[i] + (pos - i) * (v[i + 1] - v[i]);
+}
+
+/* Lower quantile level for a tail of a, with split conformal prediction's finite-sample
+ * correction (Vovk et al. 2005; Lei et al. 2018): the upper level (1 - a)(n + 1) / n, mirrored. */
+static double conformal_level(double a, uint32_t n)
+{
+    double hi = (1 - a) * (n + 1.0) / n;
+    return hi >= 1 ? 0 : 1 - hi;
 }
 
 static void insertion_sort(double *v, uint32_t n)
@@ -381,10 +402,10 @@ int ens_forecast(const void *state, size_t h, fc_output *out, void *work)
                 for (uint32_t i = 0; i < hs->err_n; i++)
                     errs[i] = hs->err[i];
                 insertion_sort(errs, hs->err_n);
-                q10 = quantile(errs, hs->err_n, 0.10);
-                q90 = quantile(errs, hs->err_n, 0.90);
-                q025 = quantile(errs, hs->err_n, 0.025);
-                q975 = quantile(errs, hs->err_n, 0.975);
+                q10 = quantile(errs, hs->err_n, conformal_level(0.10, hs->err_n));
+                q90 = quantile(errs, hs->err_n, 1 - conformal_level(0.10, hs->err_n));
+                q025 = quantile(errs, hs->err_n, conformal_level(0.025, hs->err_n));
+                q975 = quantile(errs, hs->err_n, 1 - conformal_level(0.025, hs->err_n));
             }
         }
         double mean = 0, lo80 = 0, hi80 = 0, lo95 = 0, hi95 = 0;
