@@ -20,6 +20,7 @@
 #include "adapter/csv_series.h"
 #include "models/base.h"
 #include "models/ensemble.h"
+#include "models/season.h"
 
 #define MAX_INPUTS 256
 
@@ -399,7 +400,12 @@ static int predict_series(const predict_opts *o, const char *path, FILE *out, do
         }
         if (i % o->refit_every == 0) {
             size_t start = oi + 1 > o->max_history ? oi + 1 - o->max_history : 0;
-            ens_init(st, &cfg);
+            /* the daily season only where the data show one (state sized for it either way) */
+            ens_config fit_cfg = cfg;
+            fit_cfg.p.season_day = season_detect(g.y + start, oi + 1 - start, &p.season_day, 1,
+                                                 SEASON_MIN_ACF);
+            fit_cfg.p.season_week = fit_cfg.p.season_day * 7;
+            ens_init(st, &fit_cfg);
             ens_fit(st, g.y + start, oi + 1 - start, 0, scratch, work);
         } else {
             for (; fed < oi + 1; fed++)

@@ -267,8 +267,10 @@ int ens_fit(void *state, const double *y, size_t n, int refit, void *scratch, vo
     if (!refit) {
         w = s->cfg.warm_points;
         if (w == 0) {
-            size_t cap = max_horizon(&s->cfg) + (s->cfg.p.season_day ? s->cfg.p.season_day : 96);
-            w = n / 3 < cap ? n / 3 : cap;
+            /* enough to score the longest horizon over two seasons, at most half the window */
+            size_t season = s->cfg.p.season_day ? s->cfg.p.season_day : 96;
+            size_t cap = max_horizon(&s->cfg) + 2 * season;
+            w = n / 2 < cap ? n / 2 : cap;
         }
         if (w > n)
             w = n;

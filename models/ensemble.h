@@ -26,8 +26,8 @@ typedef struct ens_config {
     const forecaster_ops *members[ENS_MAX_MEMBERS];
     uint32_t nm;
     /* Points at the end of a fit() window that are streamed through update() after the
-     * members are fitted on the rest, to score them before the first forecast (0 = a third of
-     * the window, at most the longest horizon plus a day). */
+     * members are fitted on the rest, to score them before the first forecast (0 = half the
+     * window, at most the longest horizon plus two seasons). */
     uint32_t warm_points;
 } ens_config;
 
