@@ -190,6 +190,12 @@ static const opt flag_opts[] = {
     { .name = "--coarse-step", .metavar = "SECONDS", .parse = P_STEP, .store = S_UINT,
       FIELD(coarse_step_s), .lo = 1, .hi = DAY_S, .group = G_SERVICE,
       .help = "Coarse ring bucket in seconds (or 1h)" },
+    { .name = "--max-models", .metavar = "N", .parse = P_INT, .store = S_SIZE,
+      FIELD(max_models), .lo = 0, .hi = 10000000, .group = G_SERVICE,
+      .help = "Most series given forecasts (0: none)" },
+    { .name = "--horizons", .metavar = "LIST", .parse = P_STR, FIELD(horizons),
+      .flags = O_EMPTY_OK, .group = G_SERVICE,
+      .help = "Forecast horizons, e.g. 15m,1h,24h,7d (default: HORIZON_MIN m,1h,24h,7d)" },
     /* General. */
     { .name = "--help", .short_name = 'h', .parse = P_HELP, .group = G_GENERAL,
       .help = "Print this help and exit" },
@@ -812,8 +818,66 @@ static int parse_args(mai_config *c, int argc, char **argv, char *err, size_t er
 
 /* Checks between fields: the fine ring must hold at least one STEP bucket. Whether the coarse step
  * must be a multiple of STEP is left to the ring code (STEP=2h alone is a valid seed setting). */
+/* "15m", "1h", "24h", "7d", "90s", "3600" -> seconds; -1 when malformed. */
+static double parse_horizon(const char *s, size_t n)
+{
+    char buf[32];
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *end;
+    double v = strtod(buf, &end);
+    if (end == buf || !(v > 0))
+        return -1;
+    double mul = 1;
+    switch (*end) {
+    case '\0': break;
+    case 's': mul = 1; end++; break;
+    case 'm': mul = 60; end++; break;
+    case 'h': mul = 3600; end++; break;
+    case 'd': mul = 86400; end++; break;
+    case 'w': mul = 7 * 86400; end++; break;
+    default: return -1;
+    }
+    return *end == '\0' ? v * mul : -1;
+}
+
+int config_horizons(const mai_config *c, double out[MAI_CONFIG_MAX_HORIZONS], char *err,
+                    size_t errlen)
+{
+    int n = 0;
+    if (c->horizons[0] == '\0') {
+        double h0 = (double)c->horizon_min * 60;
+        const double rest[] = {3600, 86400, 7 * 86400};
+        out[n++] = h0;
+        for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
+            if (rest[i] > h0 && n < MAI_CONFIG_MAX_HORIZONS)
+                out[n++] = rest[i];
+        return n;
+    }
+    const char *p = c->horizons;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        double h = parse_horizon(p, len);
+        if (h <= 0 || n == MAI_CONFIG_MAX_HORIZONS || (n > 0 && h <= out[n - 1]))
+            return fail(err, errlen, "--horizons=\"%s\": expected up to %d ascending durations "
+                        "like 15m,1h,24h,7d", c->horizons, MAI_CONFIG_MAX_HORIZONS);
+        out[n++] = h;
+        p = comma ? comma + 1 : p + len;
+    }
+    if (n == 0)
+        return fail(err, errlen, "--horizons is empty");
+    return n;
+}
+
 static int check_combined(const mai_config *c, char *err, size_t errlen)
 {
+    double h[MAI_CONFIG_MAX_HORIZONS];
+    int nh = config_horizons(c, h, err, errlen);
+    if (nh < 0)
+        return nh;
     long long step = (long long)c->step_s;
     if ((long long)c->fine_hours * 3600 < step)
         return fail(err, errlen,
@@ -867,6 +931,7 @@ void config_defaults(mai_config *c)
     c->fine_hours = 24;
     c->coarse_days = 35;
     c->coarse_step_s = 3600;
+    c->max_models = 10000;
 }
 
 int config_load(mai_config *c, int argc, char **argv, config_getenv_fn getenv_fn,

@@ -66,7 +66,11 @@ typedef struct mai_config {
     unsigned fine_hours;                       /* --fine-hours, fine ring span, default 24 */
     unsigned coarse_days;                      /* --coarse-days, coarse ring span, default 35 */
     unsigned coarse_step_s;                    /* --coarse-step, coarse bucket, default 3600 */
+    size_t max_models;                         /* --max-models, series forecast, default 10000 */
+    char horizons[256];                        /* --horizons, "" = HORIZON_MIN m,1h,24h,7d */
 } mai_config;
+
+#define MAI_CONFIG_MAX_HORIZONS 4
 
 /* Fills every field with its default. Cannot fail. */
 void config_defaults(mai_config *c);
@@ -78,6 +82,12 @@ typedef const char *(*config_getenv_fn)(const char *name);
  * Returns 0, or -MAI_EINVAL with a one-line message naming the variable or flag in err. */
 int config_load(mai_config *c, int argc, char **argv, config_getenv_fn getenv_fn,
                 char *err, size_t errlen);
+
+/* The forecast horizons in seconds, ascending: --horizons, or HORIZON_MIN minutes, 1h, 24h and
+ * 7d (those longer than HORIZON_MIN). Returns the count (>= 1), or -MAI_EINVAL with a one-line
+ * message in err. */
+int config_horizons(const mai_config *c, double out[MAI_CONFIG_MAX_HORIZONS], char *err,
+                    size_t errlen);
 
 /* Prints usage: every seed flag, every service flag, every environment variable with its default. */
 void config_print_help(FILE *out, const char *prog);

@@ -20,6 +20,7 @@
 #include "adapter/store_api.h"
 #include "adapter/write_handler.h"
 #include "exporter/expo.h"
+#include "exporter/forecast_metrics.h"
 #include "exporter/self_metrics.h"
 
 enum route { ROUTE_NONE, ROUTE_WRITE, ROUTE_DONE };
@@ -42,6 +43,7 @@ struct http_server {
     struct MHD_Daemon *d;
     const mai_config *cfg;
     store *st;
+    results_box *box;
     write_env env;
     unsigned port;
 };
@@ -80,6 +82,11 @@ static enum MHD_Result send_metrics(http_server *h, struct MHD_Connection *c)
     expo_buf b;
     expo_init(&b);
     self_metrics_write(&b, &g_selfstats, &ss);
+    const results *res = h->box ? results_acquire(h->box) : NULL;
+    if (res) {
+        forecast_metrics_write(&b, res);
+        results_release(h->box, res);
+    }
     if (b.oom || !b.p) {
         expo_free(&b);
         return send_text(c, 500, "out of memory rendering /metrics\n", NULL);
@@ -350,7 +357,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     log_msg(LOG_DEBUG, "http: %s", line);
 }
 
-int http_start(const mai_config *cfg, store *st, http_server **out, char *err, size_t errlen)
+int http_start(const mai_config *cfg, store *st, results_box *box, http_server **out, char *err,
+               size_t errlen)
 {
     http_server *h = calloc(1, sizeof *h);
     if (!h) {
@@ -359,6 +367,7 @@ int http_start(const mai_config *cfg, store *st, http_server **out, char *err, s
     }
     h->cfg = cfg;
     h->st = st;
+    h->box = box;
     h->env.st = st;
     h->env.max_decoded_bytes = cfg->max_decoded_bytes;
     h->env.limits.max_labels_per_series = cfg->max_labels_per_series;

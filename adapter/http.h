@@ -10,12 +10,15 @@
 
 #include "adapter/config.h"
 #include "adapter/store.h"
+#include "exporter/results.h"
 
 typedef struct http_server http_server;
 
-/* Binds cfg->listen_host:listen_port and starts serving. Returns 0, or -MAI_EIO / -MAI_ENOMEM
- * with a one-line message in err. */
-int http_start(const mai_config *cfg, store *st, http_server **out, char *err, size_t errlen);
+/* Binds cfg->listen_host:listen_port and starts serving; /metrics also renders the result sets
+ * published into box (may be NULL). Returns 0, or -MAI_EIO / -MAI_ENOMEM with a one-line
+ * message in err. */
+int http_start(const mai_config *cfg, store *st, results_box *box, http_server **out, char *err,
+               size_t errlen);
 
 /* Stops accepting, finishes or closes connections, joins the threads, frees. NULL is a no-op. */
 void http_stop(http_server *h);

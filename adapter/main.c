@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "adapter/config.h"
+#include "adapter/cycle.h"
 #include "adapter/http.h"
 #include "adapter/log.h"
 #include "adapter/predict.h"
@@ -85,9 +86,30 @@ int main(int argc, char **argv)
         fprintf(stderr, "metrics-ai: cannot create the series store: %s\n", mai_strerror(rc));
         return 1;
     }
+    results_box *box = results_box_create();
+    cycle *cyc = NULL;
+    double horizons[MAI_CONFIG_MAX_HORIZONS];
+    int nh = config_horizons(&cfg, horizons, err, sizeof err);
+    cycle_config cc = {
+        .st = st, .box = box, .fine_step_s = cfg.step_s, .coarse_step_s = cfg.coarse_step_s,
+        .fine_cap = sc.fine_cap, .coarse_cap = sc.coarse_cap, .nh = (uint32_t)nh,
+        .interval_s = cfg.interval_s > 0 ? (unsigned)cfg.interval_s : 15,
+        .max_models = cfg.max_models,
+        .fit_budget_s = 0.5 * (cfg.interval_s > 0 ? cfg.interval_s : 15)};
+    for (int i = 0; i < nh && i < CYCLE_MAX_HORIZONS; i++)
+        cc.horizon_s[i] = horizons[i];
+    if (!box || nh < 1 || cycle_create(&cc, 1, &cyc) != 0) {
+        fprintf(stderr, "metrics-ai: cannot start the model cycle: %s\n",
+                nh < 1 ? err : "out of memory");
+        results_box_destroy(box);
+        store_destroy(st);
+        return 1;
+    }
     http_server *srv = NULL;
-    if (http_start(&cfg, st, &srv, err, sizeof err) != 0) {
+    if (http_start(&cfg, st, box, &srv, err, sizeof err) != 0) {
         fprintf(stderr, "metrics-ai: %s\n", err);
+        cycle_destroy(cyc);
+        results_box_destroy(box);
         store_destroy(st);
         return 1;
     }
@@ -102,6 +124,8 @@ int main(int argc, char **argv)
     sigwait(&sigs, &sig);
     log_msg(LOG_INFO, "received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_stop(srv);
+    cycle_destroy(cyc);
+    results_box_destroy(box);
     store_destroy(st);
     write_worker_release();
     return 0;

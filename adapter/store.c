@@ -33,6 +33,7 @@ typedef struct series {
     rate_state rate;
     ring fine;
     ring_agg coarse;
+    void *model;                /* the model cycle's per-series state; NULL until it makes one */
     /* tail: float fine[fine_cap]; ring_agg_slot coarse[coarse_cap]; */
 } series;
 
@@ -703,12 +704,13 @@ void store_visit(store *s, mai_str name, store_visit_fn fn, void *ctx)
         int stop = 0;
         pthread_mutex_lock(&sh->mu);
         for (uint32_t i = 0; i < sh->cap && !stop; i++) {
-            const series *se = sh->table[i].se;
+            series *se = sh->table[i].se;
             if (!se)
                 continue;
             if (name.n && !mai_str_eq(istr_view(se->labels[2 * se->name_idx + 1]), name))
                 continue;
-            store_series_view v = {.labels = se->labels, .nlabels = se->nlabels,
+            store_series_view v = {.ref = {se, k}, .model = &se->model,
+                                   .labels = se->labels, .nlabels = se->nlabels,
                                    .fine = &se->fine, .coarse = &se->coarse,
                                    .fine_step_ms = s->cfg.fine_step_ms,
                                    .coarse_step_ms = s->cfg.coarse_step_ms};
@@ -719,4 +721,31 @@ void store_visit(store *s, mai_str name, store_visit_fn fn, void *ctx)
         if (stop)
             return;
     }
+}
+
+size_t store_ring_since(store *s, store_ref ref, int coarse, int64_t after, float *out,
+                        size_t max, int64_t *first, int64_t *newest)
+{
+    shard *sh = &s->shards[ref.shard];
+    const series *se = ref.series;
+    pthread_mutex_lock(&sh->mu);
+    int64_t last = coarse ? se->coarse.last : se->fine.last;
+    uint32_t count = coarse ? se->coarse.count : se->fine.count;
+    *newest = last;
+    size_t n = 0;
+    if (count > 1) {
+        int64_t lo = last - (int64_t)count + 1;        /* oldest bucket held */
+        if (after != RING_EMPTY && after + 1 > lo)
+            lo = after + 1;
+        int64_t hi = last - 1;                          /* newest finished bucket */
+        if (hi >= lo) {
+            if ((uint64_t)(hi - lo + 1) > max)
+                lo = hi - (int64_t)max + 1;
+            for (int64_t b = lo; b <= hi; b++)
+                out[n++] = coarse ? ring_agg_get(&se->coarse, b).mean : ring_get(&se->fine, b);
+            *first = lo;
+        }
+    }
+    pthread_mutex_unlock(&sh->mu);
+    return n;
 }

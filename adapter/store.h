@@ -82,8 +82,17 @@ int store_series_get(store *s, const rw_label *labels, uint32_t n, store_series_
 long store_series_ring(store *s, const rw_label *labels, uint32_t n, int coarse,
                        float *out, size_t max, int64_t *first_bucket);
 
-/* A read-only view of one series, valid only during a store_visit callback. */
+/* A stable handle to a series (series are never moved or freed while the store lives). */
+typedef struct store_ref {
+    void *series;
+    uint32_t shard;
+} store_ref;
+
+/* A read-only view of one series, valid only during a store_visit callback, apart from model,
+ * the series' model slot, which belongs to the model cycle (only its thread reads or writes it). */
 typedef struct store_series_view {
+    store_ref ref;
+    void **model;
     const struct istr *const *labels;  /* 2 * nlabels: name, value, ... sorted by name */
     uint32_t nlabels;
     store_series_info info;
@@ -99,6 +108,14 @@ typedef int (*store_visit_fn)(const store_series_view *v, void *ctx);
 /* Walks the series whose metric name is name (every series when name.n == 0), shard by shard.
  * O(series); for diagnostics and the cycle, not for the ingest path. */
 void store_visit(store *s, mai_str name, store_visit_fn fn, void *ctx);
+
+/* Copies the ring buckets in (after, newest) -- the finished ones: the newest bucket may still
+ * receive points -- oldest first (coarse: the means), at most max (the newest max when more).
+ * *first gets the bucket number of out[0], *newest the ring's newest bucket (RING_EMPTY when
+ * empty). Returns the count. Takes the series' shard lock. after = RING_EMPTY copies every
+ * finished bucket the ring holds. */
+size_t store_ring_since(store *s, store_ref ref, int coarse, int64_t after, float *out,
+                        size_t max, int64_t *first, int64_t *newest);
 
 /* Bytes of one series record with its rings (a figure for the docs and benchmarks). */
 size_t store_record_bytes(const store *s);

@@ -37,7 +37,7 @@ static int start(unsigned max_inflight)
     store_config sc = {.shards = 4, .max_series = 100, .fine_cap = 10, .fine_step_ms = 60000,
                        .coarse_cap = 10, .coarse_step_ms = 3600000};
     char err[256];
-    if (store_create(&sc, &st) != 0 || http_start(&cfg, st, &srv, err, sizeof err) != 0)
+    if (store_create(&sc, &st) != 0 || http_start(&cfg, st, NULL, &srv, err, sizeof err) != 0)
         return -1;
     return 0;
 }

@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * adapter/cycle.c -- the model cycle (see cycle.h). Per series it keeps two ensembles ("parts"):
+ * the fine part, at the fine ring's step, serves horizons up to a quarter of the fine ring's span
+ * (15m and 1h by default); the coarse part, at the coarse ring's step, serves the longer ones
+ * (24h, 7d). A part is fed finished ring buckets (the newest bucket may still change), gets its
+ * first full fit once it has MIN_FIT points, then again each time its history has doubled, and
+ * at most once a season after that; seasons are detected from the history at each fit. Before
+ * its first fit a part still forecasts: its members start as last-value forecasters. */
+#include "adapter/cycle.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "adapter/intern.h"
+#include "adapter/log.h"
+#include "models/base.h"
+#include "models/ensemble.h"
+#include "models/ring.h"
+#include "models/season.h"
+
+#define MIN_FIT 24          /* points before a part's first fit */
+#define SKILL_MIN_SCORED 5  /* scored forecasts before skill is exported */
+
+typedef struct part {
+    int used;
+    ens_config cfg;                 /* the shape the state was sized for (largest season) */
+    void *state;
+    size_t bytes;
+    uint32_t nh;                    /* result horizons this part serves */
+    uint32_t hidx[CYCLE_MAX_HORIZONS];
+    uint32_t steps[CYCLE_MAX_HORIZONS];
+    int64_t last_bucket;            /* newest bucket fed; RING_EMPTY before any */
+    uint64_t points;                /* buckets fed, gaps included */
+    uint64_t fitted_at;             /* points at the last fit; 0 = never fitted */
+} part;
+
+typedef struct model_entry {
+    store_ref ref;
+    const istr *const *labels;
+    uint32_t nlabels;
+    const char *metric;
+    part fine, coarse;
+} model_entry;
+
+struct cycle {
+    cycle_config cfg;
+    char hname[CYCLE_MAX_HORIZONS][16];
+    ens_config fine_cfg, coarse_cfg;
+    int has_fine, has_coarse;
+    model_entry **entries;
+    size_t n, cap;
+    int refused_logged;
+    /* work memory, sized for the larger part */
+    float *ring_buf;
+    double *hist;
+    void *scratch;
+    double *work;
+    double *path;                   /* mean, lo80, hi80 of the longest path */
+    size_t path_h;
+    /* totals */
+    uint64_t cycles, fits;
+    double fit_seconds;
+    size_t rotate;
+    /* thread */
+    pthread_t th;
+    int running;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;
+};
+
+void cycle_horizon_name(double seconds, char *out, size_t cap)
+{
+    long long s = (long long)llround(seconds);
+    if (s % 86400 == 0 && s / 86400 != 1 && s >= 86400 * 2 && s % (86400 * 7) == 0)
+        snprintf(out, cap, "%lldd", s / 86400);
+    else if (s % 3600 == 0)
+        snprintf(out, cap, "%lldh", s / 3600);
+    else if (s % 60 == 0)
+        snprintf(out, cap, "%lldm", s / 60);
+    else
+        snprintf(out, cap, "%llds", s);
+}
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double wall_now(void)
+{
+    return (double)mai_monotonic_ns() / 1e9;
+}
+
+/* Splits the horizons between the parts and builds each part's ensemble shape. */
+static void plan(cycle *c)
+{
+    const cycle_config *k = &c->cfg;
+    double fine_span = (double)k->fine_cap * (double)k->fine_step_s;
+    uint32_t fsteps[CYCLE_MAX_HORIZONS], csteps[CYCLE_MAX_HORIZONS], nf = 0, nc = 0;
+    for (uint32_t h = 0; h < k->nh; h++) {
+        cycle_horizon_name(k->horizon_s[h], c->hname[h], sizeof c->hname[h]);
+        if (k->horizon_s[h] <= fine_span / 4) {
+            double st = floor(k->horizon_s[h] / (double)k->fine_step_s + 0.5);
+            uint32_t s = st < 1 ? 1 : (uint32_t)st;
+            if (nf == 0 || s > fsteps[nf - 1])
+                fsteps[nf++] = s;
+        } else {
+            double st = ceil(k->horizon_s[h] / (double)k->coarse_step_s - 1e-9);
+            uint32_t s = st < 1 ? 1 : (uint32_t)st;
+            if (nc == 0 || s > csteps[nc - 1])
+                csteps[nc++] = s;
+        }
+    }
+    fc_params fp = {.step_s = (double)k->fine_step_s, .max_history = k->fine_cap};
+    if (fine_span >= 2 * 86400.0 && 86400 % k->fine_step_s == 0)
+        fp.season_day = (uint32_t)(86400 / k->fine_step_s);
+    fc_params cp = {.step_s = (double)k->coarse_step_s, .max_history = k->coarse_cap};
+    if ((double)k->coarse_cap * (double)k->coarse_step_s >= 2 * 86400.0 &&
+        86400 % k->coarse_step_s == 0) {
+        cp.season_day = (uint32_t)(86400 / k->coarse_step_s);
+        cp.season_week = cp.season_day * 7;
+    }
+    c->has_fine = nf > 0;
+    c->has_coarse = nc > 0;
+    if (c->has_fine)
+        ens_config_default(&c->fine_cfg, &fp, fsteps, nf);
+    if (c->has_coarse)
+        ens_config_default(&c->coarse_cfg, &cp, csteps, nc);
+}
+
+static int part_init(const cycle *c, part *p, const ens_config *shape, int coarse)
+{
+    memset(p, 0, sizeof *p);
+    p->used = 1;
+    p->cfg = *shape;
+    p->last_bucket = RING_EMPTY;
+    double fine_span = (double)c->cfg.fine_cap * (double)c->cfg.fine_step_s;
+    for (uint32_t h = 0; h < c->cfg.nh; h++) {
+        int is_fine = c->cfg.horizon_s[h] <= fine_span / 4;
+        if (is_fine == coarse)
+            continue;
+        double step = coarse ? (double)c->cfg.coarse_step_s : (double)c->cfg.fine_step_s;
+        double st = coarse ? ceil(c->cfg.horizon_s[h] / step - 1e-9)
+                           : floor(c->cfg.horizon_s[h] / step + 0.5);
+        p->hidx[p->nh] = h;
+        p->steps[p->nh] = st < 1 ? 1 : (uint32_t)st;
+        p->nh++;
+    }
+    p->bytes = ens_state_size(shape);
+    p->state = malloc(p->bytes);
+    if (!p->state)
+        return -MAI_ENOMEM;
+    return ens_init(p->state, shape);
+}
+
+static void part_free(part *p)
+{
+    free(p->state);
+    p->state = NULL;
+}
+
+typedef struct discover_ctx {
+    cycle *c;
+} discover_ctx;
+
+static int discover(const store_series_view *v, void *arg)
+{
+    cycle *c = ((discover_ctx *)arg)->c;
+    if (*v->model)
+        return 0;
+    const char *metric = "";
+    for (uint32_t i = 0; i < v->nlabels; i++)
+        if (strcmp(v->labels[2 * i]->s, "__name__") == 0)
+            metric = v->labels[2 * i + 1]->s;
+    if (strncmp(metric, "metrics_ai_", 11) == 0)
+        return 0;                   /* our own exports, scraped back: never forecast forecasts */
+    if (c->n >= c->cfg.max_models) {
+        if (!c->refused_logged) {
+            log_msg(LOG_WARN, "model limit %zu reached (--max-models): further series are "
+                    "stored but not forecast", c->cfg.max_models);
+            c->refused_logged = 1;
+        }
+        return 1;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        model_entry **e = realloc(c->entries, cap * sizeof *e);
+        if (!e)
+            return 1;
+        c->entries = e;
+        c->cap = cap;
+    }
+    model_entry *e = calloc(1, sizeof *e);
+    if (!e)
+        return 1;
+    e->ref = v->ref;
+    e->labels = (const istr *const *)v->labels;
+    e->nlabels = v->nlabels;
+    e->metric = metric;
+    int rc = 0;
+    if (c->has_fine)
+        rc = part_init(c, &e->fine, &c->fine_cfg, 0);
+    if (rc == 0 && c->has_coarse)
+        rc = part_init(c, &e->coarse, &c->coarse_cfg, 1);
+    if (rc != 0) {
+        part_free(&e->fine);
+        part_free(&e->coarse);
+        free(e);
+        return 1;
+    }
+    *v->model = e;
+    c->entries[c->n++] = e;
+    return 0;
+}
+
+/* Feeds the buckets finished since the last cycle. */
+static void feed(cycle *c, model_entry *e, part *p, int coarse)
+{
+    size_t cap = coarse ? c->cfg.coarse_cap : c->cfg.fine_cap;
+    int64_t first = 0, newest;
+    size_t n = store_ring_since(c->cfg.st, e->ref, coarse, p->last_bucket, c->ring_buf, cap,
+                                &first, &newest);
+    for (size_t i = 0; i < n; i++)
+        ens_update(p->state, c->ring_buf[i], c->work);
+    if (n) {
+        p->points += n;
+        p->last_bucket = first + (int64_t)n - 1;
+    }
+}
+
+static int fit_due(const part *p)
+{
+    if (p->points < MIN_FIT)
+        return 0;
+    if (p->fitted_at == 0)
+        return 1;
+    uint64_t period = p->cfg.p.season_day ? p->cfg.p.season_week ? p->cfg.p.season_week
+                                                                 : p->cfg.p.season_day
+                                          : p->cfg.p.max_history;
+    uint64_t since = p->points - p->fitted_at;
+    return since >= p->fitted_at || since >= period;
+}
+
+/* Full fit on the whole ring history, with the season the data show. */
+static void fit(cycle *c, model_entry *e, part *p, int coarse)
+{
+    size_t cap = coarse ? c->cfg.coarse_cap : c->cfg.fine_cap;
+    int64_t first = 0, newest;
+    size_t n = store_ring_since(c->cfg.st, e->ref, coarse, RING_EMPTY, c->ring_buf, cap, &first,
+                                &newest);
+    if (n < MIN_FIT)
+        return;
+    for (size_t i = 0; i < n; i++)
+        c->hist[i] = c->ring_buf[i];
+    ens_config shape = p->cfg;
+    uint32_t day = p->cfg.p.season_day;
+    shape.p.season_day = day ? season_detect(c->hist, n, &day, 1, SEASON_MIN_ACF) : 0;
+    shape.p.season_week = shape.p.season_day ? p->cfg.p.season_week : 0;
+    double t0 = cpu_now();
+    ens_init(p->state, &shape);
+    ens_fit(p->state, c->hist, n, 0, c->scratch, c->work);
+    c->fit_seconds += cpu_now() - t0;
+    c->fits++;
+    p->last_bucket = first + (int64_t)n - 1;
+    if (p->points < n)
+        p->points = n;
+    p->fitted_at = p->points;
+}
+
+static int member_index(const part *p, const char *name)
+{
+    for (uint32_t m = 0; m < p->cfg.nm; m++)
+        if (strcmp(p->cfg.members[m]->name, name) == 0)
+            return (int)m;
+    return -1;
+}
+
+/* Forecasts a part's horizons into the row; adds its members' errors and weights to the sums. */
+static void forecast(cycle *c, const part *p, result_row *row, results *r, double *err_sum,
+                     double *err_n, double *w_sum, double *w_n)
+{
+    size_t h = p->steps[p->nh - 1];
+    fc_output o = {c->path, c->path + h, c->path + 2 * h, NULL, NULL};
+    ens_forecast(p->state, h, &o, c->work);
+    ens_info info;
+    ens_get_info(p->state, &info);
+    int sn = member_index(p, "snaive");
+    for (uint32_t i = 0; i < p->nh; i++) {
+        uint32_t k = p->steps[i], hi = p->hidx[i], j = 0;
+        while (j + 1 < p->cfg.nh && p->cfg.horizons[j] < k)    /* the ensemble's horizon index */
+            j++;
+        row->mean[hi] = c->path[k - 1];
+        row->lower[hi] = c->path[h + k - 1];
+        row->upper[hi] = c->path[2 * h + k - 1];
+        row->skill[hi] = NAN;
+        if (info.scored[j] >= SKILL_MIN_SCORED && sn >= 0 && info.mae[j][sn] > 0)
+            row->skill[hi] = info.mae_ens[j] / info.mae[j][sn];
+        if (p->fitted_at == 0 || info.scored[j] < SKILL_MIN_SCORED || !(info.scale > 0))
+            continue;
+        for (uint32_t m = 0; m < p->cfg.nm && m < RESULTS_MAX_MODELS; m++) {
+            err_sum[hi * RESULTS_MAX_MODELS + m] += info.mae[j][m] / info.scale;
+            err_n[hi * RESULTS_MAX_MODELS + m] += 1;
+            w_sum[m] += info.weight[j][m];
+            w_n[m] += 1;
+        }
+    }
+    (void)r;
+}
+
+static void free_results(results *r)
+{
+    for (size_t i = 0; i < r->nrows; i++)
+        free((void *)r->rows[i].labels);
+    free(r->rows);
+    free(r);
+}
+
+static int work_alloc(cycle *c)
+{
+    size_t cap = c->cfg.fine_cap > c->cfg.coarse_cap ? c->cfg.fine_cap : c->cfg.coarse_cap;
+    size_t wbytes = 0, sbytes = 0, maxh = 1;
+    if (c->has_fine) {
+        uint32_t h = c->fine_cfg.horizons[c->fine_cfg.nh - 1];
+        wbytes = ens_work_size(&c->fine_cfg, h);
+        sbytes = ens_fit_scratch_size(&c->fine_cfg, c->cfg.fine_cap);
+        maxh = h;
+    }
+    if (c->has_coarse) {
+        uint32_t h = c->coarse_cfg.horizons[c->coarse_cfg.nh - 1];
+        size_t w = ens_work_size(&c->coarse_cfg, h), s = ens_fit_scratch_size(&c->coarse_cfg,
+                                                                                c->cfg.coarse_cap);
+        wbytes = w > wbytes ? w : wbytes;
+        sbytes = s > sbytes ? s : sbytes;
+        maxh = h > maxh ? h : maxh;
+    }
+    c->ring_buf = malloc(cap * sizeof *c->ring_buf);
+    c->hist = malloc(cap * sizeof *c->hist);
+    c->scratch = malloc(sbytes + 64);
+    c->work = malloc(wbytes);
+    c->path = malloc(3 * maxh * sizeof *c->path);
+    c->path_h = maxh;
+    return (c->ring_buf && c->hist && c->scratch && c->work && c->path) ? 0 : -MAI_ENOMEM;
+}
+
+void cycle_run_once(cycle *c)
+{
+    double w0 = wall_now();
+    discover_ctx dc = {c};
+    mai_str all = {"", 0};
+    store_visit(c->cfg.st, all, discover, &dc);
+
+    results *r = calloc(1, sizeof *r);
+    if (!r)
+        return;
+    r->free_fn = free_results;
+    r->rows = calloc(c->n ? c->n : 1, sizeof *r->rows);
+    if (!r->rows) {
+        free(r);
+        return;
+    }
+    r->nh = c->cfg.nh;
+    for (uint32_t h = 0; h < c->cfg.nh; h++)
+        memcpy(r->horizon[h], c->hname[h], sizeof r->horizon[h]);
+    const ens_config *shape = c->has_fine ? &c->fine_cfg : &c->coarse_cfg;
+    r->nm = shape->nm < RESULTS_MAX_MODELS ? shape->nm : RESULTS_MAX_MODELS;
+    for (uint32_t m = 0; m < r->nm; m++)
+        snprintf(r->model[m], sizeof r->model[m], "%s", shape->members[m]->name);
+
+    double err_sum[RESULTS_MAX_HORIZONS * RESULTS_MAX_MODELS] = {0};
+    double err_n[RESULTS_MAX_HORIZONS * RESULTS_MAX_MODELS] = {0};
+    double w_sum[RESULTS_MAX_MODELS] = {0}, w_n[RESULTS_MAX_MODELS] = {0};
+    double fit_start = c->fit_seconds;
+    size_t fits_this_cycle = 0;
+    for (size_t k = 0; k < c->n; k++) {
+        model_entry *e = c->entries[(k + c->rotate) % c->n];
+        part *parts[2] = {e->fine.used ? &e->fine : NULL, e->coarse.used ? &e->coarse : NULL};
+        for (int pi = 0; pi < 2; pi++) {
+            part *p = parts[pi];
+            if (!p)
+                continue;
+            feed(c, e, p, pi);
+            int budget_left = fits_this_cycle == 0 ||
+                              c->fit_seconds - fit_start < c->cfg.fit_budget_s;
+            if (fit_due(p) && budget_left) {
+                fit(c, e, p, pi);
+                fits_this_cycle++;
+            }
+        }
+        result_row *row = &r->rows[r->nrows++];
+        const char **lab = malloc(2 * (e->nlabels ? e->nlabels : 1) * sizeof *lab);
+        if (!lab) {
+            r->nrows--;
+            continue;
+        }
+        for (uint32_t i = 0; i < 2 * e->nlabels; i++)
+            lab[i] = e->labels[i]->s;
+        row->labels = lab;
+        row->nlabels = e->nlabels;
+        row->metric = e->metric;
+        row->ready = 1;
+        for (int pi = 0; pi < 2; pi++) {
+            part *p = parts[pi];
+            if (!p)
+                continue;
+            forecast(c, p, row, r, err_sum, err_n, w_sum, w_n);
+            row->points += p->points;
+            row->ready &= p->fitted_at > 0;
+            r->state_bytes += p->bytes;
+        }
+        r->models_ready += (uint64_t)row->ready;
+    }
+    c->rotate = c->n ? (c->rotate + 1) % c->n : 0;
+    for (uint32_t h = 0; h < r->nh; h++)
+        for (uint32_t m = 0; m < r->nm; m++) {
+            double n = err_n[h * RESULTS_MAX_MODELS + m];
+            r->model_error[h][m] = n > 0 ? err_sum[h * RESULTS_MAX_MODELS + m] / n : NAN;
+        }
+    for (uint32_t m = 0; m < r->nm; m++)
+        r->ensemble_weight[m] = w_n[m] > 0 ? w_sum[m] / w_n[m] : 1.0 / r->nm;
+    c->cycles++;
+    r->cycles = c->cycles;
+    r->fits = c->fits;
+    r->fit_seconds = c->fit_seconds;
+    r->models = c->n;
+    r->cycle_seconds = wall_now() - w0;
+    results_publish(c->cfg.box, r);
+}
+
+static void *thread_main(void *arg)
+{
+    cycle *c = arg;
+    pthread_mutex_lock(&c->mu);
+    while (!c->stop) {
+        pthread_mutex_unlock(&c->mu);
+        cycle_run_once(c);
+        pthread_mutex_lock(&c->mu);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += c->cfg.interval_s;
+        while (!c->stop && pthread_cond_timedwait(&c->cv, &c->mu, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+int cycle_create(const cycle_config *cfg, int start, cycle **out)
+{
+    if (!cfg->st || !cfg->box || cfg->nh == 0 || cfg->nh > CYCLE_MAX_HORIZONS ||
+        cfg->fine_step_s <= 0 || cfg->coarse_step_s <= 0 || cfg->interval_s == 0)
+        return -MAI_EINVAL;
+    for (uint32_t h = 1; h < cfg->nh; h++)
+        if (!(cfg->horizon_s[h] > cfg->horizon_s[h - 1]))
+            return -MAI_EINVAL;
+    cycle *c = calloc(1, sizeof *c);
+    if (!c)
+        return -MAI_ENOMEM;
+    c->cfg = *cfg;
+    plan(c);
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    if (work_alloc(c) != 0) {
+        cycle_destroy(c);
+        return -MAI_ENOMEM;
+    }
+    if (start) {
+        if (pthread_create(&c->th, NULL, thread_main, c) != 0) {
+            cycle_destroy(c);
+            return -MAI_ENOMEM;
+        }
+        c->running = 1;
+    }
+    *out = c;
+    return 0;
+}
+
+void cycle_destroy(cycle *c)
+{
+    if (!c)
+        return;
+    if (c->running) {
+        pthread_mutex_lock(&c->mu);
+        c->stop = 1;
+        pthread_cond_signal(&c->cv);
+        pthread_mutex_unlock(&c->mu);
+        pthread_join(c->th, NULL);
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        part_free(&c->entries[i]->fine);
+        part_free(&c->entries[i]->coarse);
+        free(c->entries[i]);
+    }
+    free(c->entries);
+    free(c->ring_buf);
+    free(c->hist);
+    free(c->scratch);
+    free(c->work);
+    free(c->path);
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}

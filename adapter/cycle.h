@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * adapter/cycle.h -- the model cycle: a background thread that, every --interval seconds, finds
+ * new series in the store, feeds each model the ring buckets finished since the last cycle,
+ * fits and refits ensembles within a CPU budget, forecasts every configured horizon (short ones
+ * from the fine ring, long ones from the coarse ring) and publishes an immutable result set.
+ * The ingest path never waits for it: it takes each shard lock only to copy ring slices. */
+#ifndef MAI_ADAPTER_CYCLE_H
+#define MAI_ADAPTER_CYCLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "adapter/store.h"
+#include "exporter/results.h"
+
+#define CYCLE_MAX_HORIZONS 4
+
+typedef struct cycle_config {
+    store *st;
+    results_box *box;
+    int64_t fine_step_s, coarse_step_s;
+    uint32_t fine_cap, coarse_cap;          /* ring slots */
+    double horizon_s[CYCLE_MAX_HORIZONS];   /* ascending */
+    uint32_t nh;
+    unsigned interval_s;                    /* seconds between cycles (>= 1) */
+    size_t max_models;                      /* series given models, at most */
+    double fit_budget_s;                    /* CPU seconds of fitting per cycle (at least one fit) */
+} cycle_config;
+
+typedef struct cycle cycle;
+
+/* Creates the cycle; with start set, also its thread. Returns 0, -MAI_EINVAL or -MAI_ENOMEM. */
+int cycle_create(const cycle_config *c, int start, cycle **out);
+
+/* Stops the thread (if any) and frees every model. NULL is a no-op. */
+void cycle_destroy(cycle *c);
+
+/* Runs one cycle on the calling thread (tests; never while the thread runs). */
+void cycle_run_once(cycle *c);
+
+/* Formats a horizon in seconds the way labels show it: 900 -> "15m", 86400 -> "24h",
+ * 604800 -> "7d". */
+void cycle_horizon_name(double seconds, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * exporter/results.h -- the immutable result set a model cycle publishes: per modelled series,
+ * its forecast and 80% interval at each configured horizon, its skill against seasonal naive and
+ * its warm-up state, plus per-model aggregates and cycle timings. The cycle builds a new set and
+ * publishes it by pointer swap; readers (scrapes) acquire a reference, read without any store
+ * lock, and release it; the last release frees a replaced set. */
+#ifndef MAI_EXPORTER_RESULTS_H
+#define MAI_EXPORTER_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RESULTS_MAX_HORIZONS 8
+#define RESULTS_MAX_MODELS 8
+
+typedef struct result_row {
+    const char *const *labels;  /* 2 * nlabels: name, value, ... sorted; includes __name__ */
+    uint32_t nlabels;
+    const char *metric;         /* the __name__ value */
+    double mean[RESULTS_MAX_HORIZONS];
+    double lower[RESULTS_MAX_HORIZONS];     /* 80% interval */
+    double upper[RESULTS_MAX_HORIZONS];
+    double skill[RESULTS_MAX_HORIZONS];     /* ensemble MAE / seasonal naive MAE; NaN unknown */
+    uint64_t points;            /* ring points the models have seen */
+    int ready;                  /* 1 once fitted; before, a last-value fallback is exported */
+} result_row;
+
+typedef struct results {
+    uint32_t nh;
+    char horizon[RESULTS_MAX_HORIZONS][16];         /* "15m", "1h", "24h", "7d" */
+    uint32_t nm;
+    char model[RESULTS_MAX_MODELS][16];             /* member names */
+    double model_error[RESULTS_MAX_HORIZONS][RESULTS_MAX_MODELS];  /* mean MASE over series */
+    double ensemble_weight[RESULTS_MAX_MODELS];     /* mean weight over series and horizons */
+    result_row *rows;
+    size_t nrows;
+    /* cycle figures */
+    double cycle_seconds;       /* the last cycle's wall time */
+    uint64_t cycles;
+    uint64_t fits;              /* model fits so far */
+    double fit_seconds;         /* CPU time in fits so far */
+    uint64_t state_bytes;       /* model state held for all series */
+    uint64_t models;            /* series with models */
+    uint64_t models_ready;
+    /* the label strings of rows point into memory the store keeps alive; the cycle owns rows */
+    void (*free_fn)(struct results *);
+} results;
+
+typedef struct results_box results_box;
+
+results_box *results_box_create(void);             /* NULL when out of memory */
+void results_box_destroy(results_box *b);          /* frees the current set; no readers left */
+
+/* Publishes r (takes ownership); the set it replaces is freed once its last reader releases. */
+void results_publish(results_box *b, results *r);
+
+/* The current set, or NULL before the first cycle; release it when done. */
+const results *results_acquire(results_box *b);
+void results_release(results_box *b, const results *r);
+
+#endif
