@@ -195,7 +195,7 @@ static const opt flag_opts[] = {
       .help = "Most series given forecasts (0: none)" },
     { .name = "--horizons", .metavar = "LIST", .parse = P_STR, FIELD(horizons),
       .flags = O_EMPTY_OK, .group = G_SERVICE,
-      .help = "Forecast horizons, e.g. 15m,1h,24h,7d (default: HORIZON_MIN m,1h,24h,7d)" },
+      .help = "Forecast horizons; empty: HORIZON_MIN,1h,24h,7d" },
     /* General. */
     { .name = "--help", .short_name = 'h', .parse = P_HELP, .group = G_GENERAL,
       .help = "Print this help and exit" },
