@@ -72,19 +72,26 @@ int csv_parse_time(const char *s, size_t n, double *out)
         p++;
     } else if (*p == '+' || *p == '-') {
         int oh, om, k = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2)
+        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || oh < 0 || oh > 23 || om < 0 ||
+            om > 59)
             return -1;
         offset = (*p == '+' ? 1 : -1) * (oh * 3600.0 + om * 60.0);
         p += 1 + k;
     }
-    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec >= 61)
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 && !leap) || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        !(sec >= 0 && sec < 61))        /* sscanf takes signs, and "nan" for %lf */
         return -1;
     *out = (double)days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400.0 + h * 3600.0 +
            mi * 60.0 + sec - offset;
     return 0;
 }
 
-static size_t trim(const char *s, size_t n, const char **start)
+/* Strips white space, and with unquote one pair of surrounding double quotes (a field, never a
+ * whole line: "1","2" is two quoted fields, not one). */
+static size_t trim(const char *s, size_t n, const char **start, int unquote)
 {
     while (n > 0 && isspace((unsigned char)*s)) {
         s++;
@@ -92,7 +99,7 @@ static size_t trim(const char *s, size_t n, const char **start)
     }
     while (n > 0 && isspace((unsigned char)s[n - 1]))
         n--;
-    if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+    if (unquote && n >= 2 && s[0] == '"' && s[n - 1] == '"') {
         s++;
         n -= 2;
     }
@@ -117,7 +124,7 @@ int csv_series_read(const char *path, csv_series *out, FILE *warn, char *err, si
     while ((len = getline(&line, &cap, f)) >= 0) {
         lineno++;
         const char *s;
-        size_t n = trim(line, (size_t)len, &s);
+        size_t n = trim(line, (size_t)len, &s, 0);
         if (n == 0)
             continue;
         const char *comma = memchr(s, ',', n);
@@ -127,8 +134,8 @@ int csv_series_read(const char *path, csv_series *out, FILE *warn, char *err, si
             break;
         }
         const char *ts, *vs;
-        size_t tn = trim(s, (size_t)(comma - s), &ts);
-        size_t vn = trim(comma + 1, n - (size_t)(comma - s) - 1, &vs);
+        size_t tn = trim(s, (size_t)(comma - s), &ts, 1);
+        size_t vn = trim(comma + 1, n - (size_t)(comma - s) - 1, &vs, 1);
         double t, v;
         char vbuf[64];
         int bad_v = vn == 0 || vn >= sizeof vbuf;

@@ -154,7 +154,7 @@ static int part_init(const cycle *c, part *p, const ens_config *shape, int coars
         p->nh++;
     }
     p->bytes = ens_state_size(shape);
-    p->state = malloc(p->bytes);
+    p->state = aligned_alloc(ENS_ALIGN, mai_round_up(p->bytes, ENS_ALIGN));
     if (!p->state)
         return -MAI_ENOMEM;
     return ens_init(p->state, shape);
@@ -342,8 +342,8 @@ static int work_alloc(cycle *c)
     }
     c->ring_buf = malloc(cap * sizeof *c->ring_buf);
     c->hist = malloc(cap * sizeof *c->hist);
-    c->scratch = malloc(sbytes + 64);
-    c->work = malloc(wbytes);
+    c->scratch = aligned_alloc(ENS_ALIGN, mai_round_up(sbytes + 64, ENS_ALIGN));
+    c->work = aligned_alloc(ENS_ALIGN, mai_round_up(wbytes, ENS_ALIGN));
     c->path = malloc(3 * maxh * sizeof *c->path);
     c->path_h = maxh;
     return (c->ring_buf && c->hist && c->scratch && c->work && c->path) ? 0 : -MAI_ENOMEM;

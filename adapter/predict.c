@@ -379,9 +379,9 @@ static int predict_series(const predict_opts *o, const char *path, FILE *out, do
         if (k >= 1 && k <= 100000 && (size_t)k > max_k)
             max_k = (size_t)k;
     }
-    void *st = malloc(ens_state_size(&cfg));
-    double *work = malloc(ens_work_size(&cfg, max_k));
-    void *scratch = malloc(ens_fit_scratch_size(&cfg, o->max_history) + 64);
+    void *st = aligned_alloc(ENS_ALIGN, mai_round_up(ens_state_size(&cfg), ENS_ALIGN));
+    double *work = aligned_alloc(ENS_ALIGN, mai_round_up(ens_work_size(&cfg, max_k), ENS_ALIGN));
+    void *scratch = aligned_alloc(ENS_ALIGN, mai_round_up(ens_fit_scratch_size(&cfg, o->max_history) + 64, ENS_ALIGN));
     double *buf = malloc(3 * max_k * sizeof *buf);
     rc = (!st || !work || !scratch || !buf) ? -1 : ens_init(st, &cfg);
     size_t fed = 0;

@@ -192,9 +192,13 @@ static void describe(rw_request *req, const rw_series *s, int code)
     }
     if (what.n == 0 && s->nlabels > 0)
         what = l[0].value;
-    int n = what.n > 64 ? 64 : (int)what.n;
-    snprintf(req->reason, sizeof req->reason, "%s (series %u, \"%.*s%s\")", rw_invalid_text(code),
-             req->nseries, n, what.p ? what.p : "", what.n > 64 ? "..." : "");
+    char q[65];     /* label bytes are anything: keep the reason one printable line */
+    uint32_t n = what.n > 64 ? 64 : what.n;
+    for (uint32_t i = 0; i < n; i++)
+        q[i] = (unsigned char)what.p[i] < 0x20 || what.p[i] == 0x7f ? '?' : what.p[i];
+    q[n] = '\0';
+    snprintf(req->reason, sizeof req->reason, "%s (series %u, \"%s%s\")", rw_invalid_text(code),
+             req->nseries, q, what.n > 64 ? "..." : "");
 }
 
 /* Drops empty-valued labels (absent by definition), sorts by name and checks the label rules.
@@ -217,8 +221,8 @@ static int check_labels(rw_request *req, rw_series *s, const rw_limits *lim)
     }
     req->nlabels -= s->nlabels - n;
     s->nlabels = n;
-    if (!bad && n > lim->max_labels_per_series)
-        bad = RW_INVALID_TOO_MANY_LABELS;
+    if (n > lim->max_labels_per_series)     /* before sorting: keeps the sort O(n * limit) */
+        return bad ? bad : RW_INVALID_TOO_MANY_LABELS;
     for (uint32_t i = 1; i < n; i++) {
         if (mai_str_cmp(l[i - 1].name, l[i].name) <= 0)
             continue;
@@ -254,8 +258,9 @@ static void mark_invalid(rw_request *req, rw_series *s, int code)
     req->invalid_by_reason[code]++;
 }
 
-/* message Sample { double value = 1; int64 timestamp = 2; int64 start_timestamp = 3 (2.0); } */
-static int decode_sample(rw_request *req, cur *c, const rw_limits *lim)
+/* message Sample { double value = 1; int64 timestamp = 2; int64 start_timestamp = 3 (2.0); }
+ * v2: field 3 is known (start_timestamp); in 1.0 it is an unknown field, skipped. */
+static int decode_sample(rw_request *req, cur *c, const rw_limits *lim, int v2)
 {
     if (req->nsamples >= lim->max_samples) {
         snprintf(req->reason, sizeof req->reason, "more than %u samples in one request",
@@ -279,7 +284,7 @@ static int decode_sample(rw_request *req, cur *c, const rw_limits *lim)
         if (f == 1) {
             if (wt != WT_I64 || rd_fixed64(c, &bits) != 0)
                 FAIL(req, "malformed sample value");
-        } else if (f == 2 || f == 3) {
+        } else if (f == 2 || (f == 3 && v2)) {
             uint64_t v;
             if (wt != WT_VARINT || rd_varint(c, &v) != 0)
                 FAIL(req, "malformed sample timestamp");
@@ -370,7 +375,7 @@ static int decode_series_v1(rw_request *req, cur *c, const rw_limits *lim)
                     return rc;
                 s->nlabels++;
             } else if (f == 2) {
-                if ((rc = decode_sample(req, &sub, lim)) != 0)
+                if ((rc = decode_sample(req, &sub, lim, 0)) != 0)
                     return rc;
                 s->nsamples++;
             } else if (f == 3) {
@@ -526,7 +531,7 @@ static int decode_series_v2(rw_request *req, cur *c, const rw_limits *lim)
             if (wt != WT_LEN || rd_len(c, &sub) != 0)
                 FAIL(req, "malformed timeseries field %u", f);
             if (f == 2) {
-                if ((rc = decode_sample(req, &sub, lim)) != 0)
+                if ((rc = decode_sample(req, &sub, lim, 1)) != 0)
                     return rc;
                 s->nsamples++;
             } else if (f == 3) {

@@ -58,6 +58,12 @@ static inline int mai_is_stale(double v)
     return b == MAI_STALE_NAN_BITS;
 }
 
+/* n rounded up to a multiple of a (a power of two), e.g. for aligned_alloc's size rule. */
+static inline size_t mai_round_up(size_t n, size_t a)
+{
+    return (n + a - 1) & ~(a - 1);
+}
+
 static inline uint64_t mai_double_bits(double v)
 {
     uint64_t b;

@@ -31,7 +31,9 @@
 
 typedef struct pending {
     uint64_t due;                       /* point index of the target */
+    uint64_t probe_due;                 /* point index of the probe target, UINT64_MAX = none */
     double f[ENS_MAX_MEMBERS];
+    double fp[ENS_MAX_MEMBERS];         /* member forecasts at the probe step */
     double ens;
 } pending;
 
@@ -40,7 +42,8 @@ typedef struct hstate {
     uint32_t scored;
     uint32_t q_head, q_n;
     uint32_t err_head, err_n;
-    uint32_t pad;
+    uint32_t lo;                        /* the previous tracked horizon (0 for the first) */
+    uint32_t nrec, nsamp;               /* forecasts recorded; member error samples taken */
     double mae[ENS_MAX_MEMBERS];
     double mae_ens;
     pending q[ENS_PENDING];
@@ -55,12 +58,14 @@ typedef struct ens_state {
     double abs_diff_sum;
     uint64_t n_diff;
     size_t off[ENS_MAX_MEMBERS];        /* member state offsets from the start of the state */
-    hstate hs[ENS_MAX_HORIZONS];
+    hstate hs[];                        /* cfg.nh of them, then the member states */
 } ens_state;
 
-static size_t align16(size_t n)
+/* Member states start on 64-byte boundaries: vectorised BLAS kernels sum in an order that
+ * depends on alignment, and forecasts must not depend on where malloc put the state. */
+static size_t align64(size_t n)
 {
-    return (n + 15) & ~(size_t)15;
+    return (n + 63) & ~(size_t)63;
 }
 
 static void *member(ens_state *s, uint32_t m)
@@ -86,11 +91,16 @@ void ens_config_default(ens_config *c, const fc_params *p, const uint32_t *horiz
         c->members[i] = def[i];
 }
 
+static size_t header_size(const ens_config *c)
+{
+    return align64(sizeof(ens_state) + c->nh * sizeof(hstate));
+}
+
 size_t ens_state_size(const ens_config *c)
 {
-    size_t n = align16(sizeof(ens_state));
+    size_t n = header_size(c);
     for (uint32_t m = 0; m < c->nm; m++)
-        n += align16(c->members[m]->state_size(&c->p));
+        n += align64(c->members[m]->state_size(&c->p));
     return n;
 }
 
@@ -120,10 +130,11 @@ static void reset_scores(ens_state *s)
 {
     for (uint32_t j = 0; j < s->cfg.nh; j++) {
         hstate *hs = &s->hs[j];
-        uint32_t h = hs->h, every = hs->every;
+        uint32_t h = hs->h, every = hs->every, lo = hs->lo;
         memset(hs, 0, sizeof *hs);
         hs->h = h;
         hs->every = every;
+        hs->lo = lo;
     }
 }
 
@@ -135,18 +146,21 @@ int ens_init(void *state, const ens_config *c)
         if (c->horizons[j] == 0 || (j > 0 && c->horizons[j] <= c->horizons[j - 1]))
             return -MAI_EINVAL;
     ens_state *s = state;
-    memset(s, 0, sizeof *s);
+    memset(s, 0, sizeof *s + c->nh * sizeof(hstate));
     s->cfg = *c;
     s->last = NAN;
-    size_t off = align16(sizeof(ens_state));
+    size_t off = header_size(c);
     for (uint32_t m = 0; m < c->nm; m++) {
         s->off[m] = off;
-        off += align16(c->members[m]->state_size(&c->p));
+        off += align64(c->members[m]->state_size(&c->p));
         c->members[m]->init(member(s, m), &c->p);
     }
     for (uint32_t j = 0; j < c->nh; j++) {
         s->hs[j].h = c->horizons[j];
-        uint32_t every = c->horizons[j] / ENS_PENDING;
+        s->hs[j].lo = j ? c->horizons[j - 1] : 0;
+        /* at most ENS_PENDING - 1 forecasts outstanding: a fuller queue gives each one up
+         * before its target arrives, and horizon h would never be scored */
+        uint32_t every = (c->horizons[j] + ENS_PENDING - 3) / (ENS_PENDING - 1);
         s->hs[j].every = every ? every : 1;
     }
     return 0;
@@ -177,19 +191,34 @@ static void weights(const ens_state *s, uint32_t j, double *w)
         w[m] = sum > 0 ? w[m] / sum : 1.0 / nm;
 }
 
+/* One member error sample for horizon j's weights: forecasts f against y. */
+static void score_members(hstate *hs, uint32_t nm, double y, const double *f)
+{
+    double a = 1.0 / (hs->nsamp + 1.0);
+    if (a < 1.0 / MAE_WINDOW)
+        a = 1.0 / MAE_WINDOW;
+    for (uint32_t m = 0; m < nm; m++)
+        hs->mae[m] += a * (fabs(y - f[m]) - hs->mae[m]);
+    hs->nsamp++;
+}
+
 static void score(ens_state *s, double y)
 {
     uint64_t t = s->pos;
     for (uint32_t j = 0; j < s->cfg.nh; j++) {
         hstate *hs = &s->hs[j];
+        for (uint32_t i = 0; i < hs->q_n && isfinite(y); i++) {
+            const pending *p = &hs->q[(hs->q_head + i) % ENS_PENDING];
+            if (p->probe_due == t)
+                score_members(hs, s->cfg.nm, y, p->fp);
+        }
         while (hs->q_n > 0 && hs->q[hs->q_head].due <= t) {
             const pending *p = &hs->q[hs->q_head];
             if (p->due == t && isfinite(y)) {
                 double a = 1.0 / (hs->scored + 1.0);
                 if (a < 1.0 / MAE_WINDOW)
                     a = 1.0 / MAE_WINDOW;
-                for (uint32_t m = 0; m < s->cfg.nm; m++)
-                    hs->mae[m] += a * (fabs(y - p->f[m]) - hs->mae[m]);
+                score_members(hs, s->cfg.nm, y, p->f);
                 hs->mae_ens += a * (fabs(y - p->ens) - hs->mae_ens);
                 hs->scored++;
                 hs->err[hs->err_head] = (float)(y - p->ens);
@@ -238,6 +267,19 @@ static void record(ens_state *s, double *work)
             p->f[m] = work[(size_t)m * need + hs->h - 1];
             p->ens += w[m] * p->f[m];
         }
+        /* The weights of horizon h serve every step in (lo, h], so the members are also scored
+         * at a probe step inside that range, spread over it by the golden ratio sequence:
+         * scored only at h, naive looks perfect whenever h is a multiple of the season. */
+        p->probe_due = UINT64_MAX;
+        uint32_t span = hs->h - hs->lo;
+        if (span > 1) {
+            double g = (double)hs->nrec * 0.6180339887498949;
+            uint32_t kp = hs->lo + 1 + (uint32_t)((g - floor(g)) * (span - 1));
+            p->probe_due = s->pos - 1 + kp;
+            for (uint32_t m = 0; m < s->cfg.nm; m++)
+                p->fp[m] = work[(size_t)m * need + kp - 1];
+        }
+        hs->nrec++;
         hs->q_n++;
     }
 }

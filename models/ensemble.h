@@ -48,6 +48,8 @@ typedef struct ens_info {
  * Prophet-style) and the given horizons. */
 void ens_config_default(ens_config *c, const fc_params *p, const uint32_t *horizons, uint32_t nh);
 
+/* Bytes of state; the state must be 64-byte aligned (ENS_ALIGN) for reproducible numerics. */
+#define ENS_ALIGN 64
 size_t ens_state_size(const ens_config *c);
 /* Work memory for ens_update() and ens_forecast(h <= max_h): doubles. */
 size_t ens_work_size(const ens_config *c, size_t max_h);
