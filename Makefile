@@ -5,6 +5,7 @@
 #                 integration tests against real Prometheus and node_exporter
 # make bench      ingest benchmark at 10k and 100k series
 # make bench-compare  the same load against victoria-metrics and Prometheus' receiver
+# make bench-models   forecasting cost: update ns, state bytes, cycle time for 1k/10k series
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
@@ -35,7 +36,8 @@ UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 OBJ       = $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%))
 SAN_OBJ   = $(patsubst %.c,build/san/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%))
 
-.PHONY: all deps run test unit unit-plain unit-san integration bench bench-compare clean check-includes
+.PHONY: all deps run test unit unit-plain unit-san integration bench bench-compare bench-models clean \
+        check-includes
 all: metrics-ai
 
 deps:
@@ -107,6 +109,14 @@ bench: metrics-ai build/rwload
 
 bench-compare: metrics-ai build/rwload
 	$(Q)tests/bench/bench-compare.sh
+
+build/model_bench: tests/bench/model_bench.c build/libmai.a
+	@mkdir -p build
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< build/libmai.a $(LDLIBS)
+
+# Forecasting cost: ns per online update, model state bytes, cycle time for 1k and 10k series.
+bench-models: build/model_bench
+	$(Q)OPENBLAS_NUM_THREADS=1 build/model_bench --series 1000 --series 10000 --cycles 3
 
 # Folder invariants: models/ includes nothing of adapter/ or exporter/.
 check-includes:
