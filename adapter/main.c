@@ -42,6 +42,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "predict") == 0)
         return predict_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "backtest") == 0)
+        return backtest_main(argc - 1, argv + 1);
     static mai_config cfg;
     char err[512];
     if (config_load(&cfg, argc, argv, NULL, err, sizeof err) != 0) {

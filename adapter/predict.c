@@ -18,6 +18,8 @@
 #include <time.h>
 
 #include "adapter/csv_series.h"
+#include "adapter/cycle.h"
+#include "models/backtest.h"
 #include "models/base.h"
 #include "models/ensemble.h"
 #include "models/season.h"
@@ -170,7 +172,7 @@ static int read_origins(predict_opts *o)
     return rc;
 }
 
-static int parse_args(int argc, char **argv, predict_opts *o)
+static int parse_args(int argc, char **argv, predict_opts *o, int need_output)
 {
     memset(o, 0, sizeof *o);
     const char *tf = getenv("TRAIN_FRACTION");
@@ -233,9 +235,9 @@ static int parse_args(int argc, char **argv, predict_opts *o)
         }
 #undef NEED
     }
-    if (o->ninputs == 0 || !o->output) {
-        fprintf(stderr, "metrics-ai predict: --input and --output are required (see predict "
-                "--help)\n");
+    if (o->ninputs == 0 || (need_output && !o->output)) {
+        fprintf(stderr, "metrics-ai %s: --input%s required (see --help)\n", argv[0],
+                need_output ? " and --output are" : " is");
         return -1;
     }
     if (!(o->train_fraction > 0 && o->train_fraction < 1) || o->origins_count == 0 ||
@@ -256,6 +258,11 @@ static int parse_args(int argc, char **argv, predict_opts *o)
             return -1;
         }
         o->horizon_s[o->nh++] = s;
+    }
+    if (o->nh == 0) {       /* "" or ",": no horizon at all, nothing to forecast */
+        fprintf(stderr, "metrics-ai predict: --horizon \"%s\": expected up to %d ascending "
+                "durations like 15m,1h,24h\n", horizons, ENS_MAX_HORIZONS);
+        return -1;
     }
     if (o->origins && read_origins(o) != 0)
         return -1;
@@ -298,31 +305,77 @@ static void print_row(FILE *out, const char *name, double origin, double target,
 }
 
 /* One input file: grid, origins, fits, forecasts, rows. Returns 0 or -1 (message printed). */
-static int predict_series(const predict_opts *o, const char *path, FILE *out, double *cpu_s)
+/* Reads path onto a grid with the given or inferred step. Returns 0 or -1 (message printed). */
+static int load_grid(const predict_opts *o, const char *path, csv_grid *g)
 {
-    clock_t c0 = clock();
-    char name[128], err[512];
-    series_name(path, name, sizeof name);
+    char err[512];
     csv_series cs;
     if (csv_series_read(path, &cs, stderr, err, sizeof err) != 0) {
-        fprintf(stderr, "metrics-ai predict: %s\n", err);
+        fprintf(stderr, "metrics-ai: %s\n", err);
         return -1;
     }
     double step = o->step > 0 ? o->step : csv_series_infer_step(&cs);
     if (!(step > 0)) {
-        fprintf(stderr, "metrics-ai predict: %s: fewer than two distinct timestamps; give "
-                "--step\n", path);
+        fprintf(stderr, "metrics-ai: %s: fewer than two distinct timestamps; give --step\n",
+                path);
         csv_series_free(&cs);
         return -1;
     }
-    csv_grid g;
-    int rc = csv_grid_build(&cs, step, path, stderr, &g);
+    int rc = csv_grid_build(&cs, step, path, stderr, g);
     csv_series_free(&cs);
-    if (rc != 0 || g.n == 0) {
-        fprintf(stderr, "metrics-ai predict: %s: no usable points\n", path);
-        csv_grid_free(&g);
+    if (rc != 0 || g->n == 0) {
+        fprintf(stderr, "metrics-ai: %s: no usable points\n", path);
+        csv_grid_free(g);
         return -1;
     }
+    return 0;
+}
+
+/* The ensemble shape for a grid step: horizons in steps, the daily season when the step divides
+ * a day (whether the data have one is decided at each fit). */
+static void make_config(const predict_opts *o, double step, ens_config *cfg)
+{
+    uint32_t hsteps[ENS_MAX_HORIZONS];
+    uint32_t nh = 0;
+    for (uint32_t j = 0; j < o->nh; j++) {
+        double k = floor(o->horizon_s[j] / step + 0.5);
+        uint32_t ks = k < 1 ? 1 : (uint32_t)k;
+        if (nh == 0 || ks > hsteps[nh - 1])
+            hsteps[nh++] = ks;
+    }
+    fc_params p = {.step_s = step, .max_history = o->max_history};
+    double per_day = 86400.0 / step;
+    if (per_day >= 4 && fabs(per_day - floor(per_day + 0.5)) < 1e-6)
+        p.season_day = (uint32_t)floor(per_day + 0.5);
+    p.season_week = p.season_day * 7;
+    ens_config_default(cfg, &p, hsteps, nh);
+}
+
+/* The shape for a fit on y[0..n): the daily season only when the data show one. */
+static ens_config fit_config(const ens_config *cfg, const double *y, size_t n)
+{
+    ens_config c = *cfg;
+    uint32_t day = cfg->p.season_day;
+    c.p.season_day = day ? season_detect(y, n, &day, 1, SEASON_MIN_ACF) : 0;
+    c.p.season_week = c.p.season_day * 7;
+    return c;
+}
+
+static void *alloc_aligned(size_t n)
+{
+    return aligned_alloc(ENS_ALIGN, mai_round_up(n ? n : 1, ENS_ALIGN));
+}
+
+static int predict_series(const predict_opts *o, const char *path, FILE *out, double *cpu_s)
+{
+    clock_t c0 = clock();
+    char name[128];
+    series_name(path, name, sizeof name);
+    csv_grid g;
+    if (load_grid(o, path, &g) != 0)
+        return -1;
+    double step = g.step;
+    int rc;
 
     /* origins (timestamps) and the targets each one asks for */
     size_t norig = 0;
@@ -355,23 +408,10 @@ static int predict_series(const predict_opts *o, const char *path, FILE *out, do
         }
     }
 
-    uint32_t hsteps[ENS_MAX_HORIZONS];
-    uint32_t nh = 0;
-    for (uint32_t j = 0; j < o->nh; j++) {
-        double k = floor(o->horizon_s[j] / step + 0.5);
-        uint32_t ks = k < 1 ? 1 : (uint32_t)k;
-        if (nh == 0 || ks > hsteps[nh - 1])
-            hsteps[nh++] = ks;
-    }
-    fc_params p = {.step_s = step, .max_history = o->max_history};
-    double per_day = 86400.0 / step;
-    if (per_day >= 4 && fabs(per_day - floor(per_day + 0.5)) < 1e-6)
-        p.season_day = (uint32_t)floor(per_day + 0.5);
-    p.season_week = p.season_day * 7;
     ens_config cfg;
-    ens_config_default(&cfg, &p, hsteps, nh);
+    make_config(o, step, &cfg);
 
-    size_t max_k = hsteps[nh - 1];
+    size_t max_k = cfg.horizons[cfg.nh - 1];
     for (size_t r = 0; o->origins && r < o->nrows; r++) {
         if (strcmp(o->rows[r].series, name) != 0 || isnan(o->rows[r].target_ts))
             continue;
@@ -379,9 +419,9 @@ static int predict_series(const predict_opts *o, const char *path, FILE *out, do
         if (k >= 1 && k <= 100000 && (size_t)k > max_k)
             max_k = (size_t)k;
     }
-    void *st = aligned_alloc(ENS_ALIGN, mai_round_up(ens_state_size(&cfg), ENS_ALIGN));
-    double *work = aligned_alloc(ENS_ALIGN, mai_round_up(ens_work_size(&cfg, max_k), ENS_ALIGN));
-    void *scratch = aligned_alloc(ENS_ALIGN, mai_round_up(ens_fit_scratch_size(&cfg, o->max_history) + 64, ENS_ALIGN));
+    void *st = alloc_aligned(ens_state_size(&cfg));
+    double *work = alloc_aligned(ens_work_size(&cfg, max_k));
+    void *scratch = alloc_aligned(ens_fit_scratch_size(&cfg, o->max_history) + 64);
     double *buf = malloc(3 * max_k * sizeof *buf);
     rc = (!st || !work || !scratch || !buf) ? -1 : ens_init(st, &cfg);
     size_t fed = 0;
@@ -400,11 +440,7 @@ static int predict_series(const predict_opts *o, const char *path, FILE *out, do
         }
         if (i % o->refit_every == 0) {
             size_t start = oi + 1 > o->max_history ? oi + 1 - o->max_history : 0;
-            /* the daily season only where the data show one (state sized for it either way) */
-            ens_config fit_cfg = cfg;
-            fit_cfg.p.season_day = season_detect(g.y + start, oi + 1 - start, &p.season_day, 1,
-                                                 SEASON_MIN_ACF);
-            fit_cfg.p.season_week = fit_cfg.p.season_day * 7;
+            ens_config fit_cfg = fit_config(&cfg, g.y + start, oi + 1 - start);
             ens_init(st, &fit_cfg);
             ens_fit(st, g.y + start, oi + 1 - start, 0, scratch, work);
         } else {
@@ -451,7 +487,7 @@ static int predict_series(const predict_opts *o, const char *path, FILE *out, do
 int predict_main(int argc, char **argv)
 {
     predict_opts o;
-    int rc = parse_args(argc, argv, &o);
+    int rc = parse_args(argc, argv, &o, 1);
     if (rc != 0) {
         free(o.rows);
         return rc > 0 ? 0 : 2;
@@ -483,6 +519,73 @@ int predict_main(int argc, char **argv)
         fclose(out);
     if (timing)
         fclose(timing);
+    free(o.rows);
+    return failed ? 1 : 0;
+}
+
+/* One input file's backtest table. Returns 0 or -1 (message printed). */
+static int backtest_series(const predict_opts *o, const char *path, FILE *out)
+{
+    char name[128];
+    series_name(path, name, sizeof name);
+    csv_grid g;
+    if (load_grid(o, path, &g) != 0)
+        return -1;
+    ens_config cfg;
+    make_config(o, g.step, &cfg);
+    size_t ntrain = (size_t)(o->train_fraction * (double)g.n);
+    ens_config fit_cfg = fit_config(&cfg, g.y, ntrain);
+    void *st = alloc_aligned(ens_state_size(&cfg));
+    void *work = alloc_aligned(backtest_work_size(&cfg));
+    void *scratch = alloc_aligned(ens_fit_scratch_size(&cfg, o->max_history) + 64);
+    bt_result r;
+    int rc = (!st || !work || !scratch) ? -1
+             : backtest_run(&fit_cfg, g.y, g.n, o->train_fraction, o->origins_count, st,
+                            scratch, work, &r);
+    if (rc != 0) {
+        fprintf(stderr, "metrics-ai backtest: %s: %zu points are too few for a %.2f train/test "
+                "split\n", path, g.n, o->train_fraction);
+    } else {
+        fprintf(out, "%s: %zu points of %gs, train %zu, %u origins, MASE scale %.6g, season %u\n",
+                name, g.n, g.step, r.ntrain, o->origins_count, r.scale, fit_cfg.p.season_day);
+        fprintf(out, "%-8s %-9s %12s %12s %8s %8s %6s %5s\n", "horizon", "model", "MAE", "RMSE",
+                "MASE", "sMAPE", "cov80", "n");
+        for (uint32_t j = 0; j < r.nh; j++) {
+            char hn[16];
+            cycle_horizon_name(r.horizons[j] * g.step, hn, sizeof hn);
+            for (uint32_t m = 0; m <= r.nm; m++) {
+                const bt_metrics *x = &r.m[j][m];
+                fprintf(out, "%-8s %-9s %12.6g %12.6g %8.3f %8.2f %6.3f %5u\n", hn, r.names[m],
+                        x->mae, x->rmse, x->mase, x->smape, x->coverage80, x->n);
+            }
+        }
+    }
+    free(st);
+    free(work);
+    free(scratch);
+    csv_grid_free(&g);
+    return rc == 0 ? 0 : -1;
+}
+
+int backtest_main(int argc, char **argv)
+{
+    predict_opts o;
+    int rc = parse_args(argc, argv, &o, 0);
+    if (rc != 0) {
+        free(o.rows);
+        return rc > 0 ? 0 : 2;
+    }
+    FILE *out = !o.output || strcmp(o.output, "-") == 0 ? stdout : fopen(o.output, "w");
+    if (!out) {
+        fprintf(stderr, "metrics-ai backtest: cannot write %s\n", o.output);
+        free(o.rows);
+        return 1;
+    }
+    int failed = 0;
+    for (int i = 0; i < o.ninputs; i++)
+        failed += backtest_series(&o, o.inputs[i], out) != 0;
+    if (out != stdout)
+        fclose(out);
     free(o.rows);
     return failed ? 1 : 0;
 }

@@ -509,3 +509,11 @@ void ens_get_info(const void *state, ens_info *out)
                 out->mae_naive[j] = hs->mae[m];
     }
 }
+
+int ens_member_forecast(const void *state, uint32_t m, size_t h, fc_output *out)
+{
+    const ens_state *s = state;
+    if (m >= s->cfg.nm || h == 0)
+        return -MAI_EINVAL;
+    return s->cfg.members[m]->forecast(member_c(s, m), h, out);
+}

@@ -75,4 +75,8 @@ int ens_forecast(const void *state, size_t h, fc_output *out, void *work);
 
 void ens_get_info(const void *state, ens_info *out);
 
+/* Member m's own forecast (backtests compare members with the ensemble). Returns 0, or
+ * -MAI_EINVAL for a member index out of range or h == 0. */
+int ens_member_forecast(const void *state, uint32_t m, size_t h, fc_output *out);
+
 #endif
