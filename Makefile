@@ -6,6 +6,7 @@
 # make bench      ingest benchmark at 10k and 100k series
 # make bench-compare  the same load against victoria-metrics and Prometheus' receiver
 # make bench-models   forecasting cost: update ns, state bytes, cycle time for 1k/10k series
+# make fuzz           libFuzzer on the decoder for FUZZ_SECONDS (default 300); make test runs 20 s
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
@@ -37,7 +38,7 @@ OBJ       = $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%)
 SAN_OBJ   = $(patsubst %.c,build/san/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%))
 
 .PHONY: all deps run test unit unit-plain unit-san integration bench bench-compare bench-models clean \
-        check-includes
+        check-includes fuzz fuzz-short
 all: metrics-ai
 
 deps:
@@ -103,6 +104,15 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
+	$(Q)$(MAKE) --no-print-directory fuzz-short
+
+# libFuzzer on the remote write decoder, differential against protobuf-c (FUZZ_SECONDS, default 300).
+fuzz:
+	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/build-and-run.sh
+
+# The short pass inside make test.
+fuzz-short:
+	$(Q)FUZZ_SECONDS=20 tests/fuzz/build-and-run.sh
 
 bench: metrics-ai build/rwload
 	$(Q)tests/bench/bench.sh

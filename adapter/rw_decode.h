@@ -82,7 +82,8 @@ void rw_request_free(rw_request *req);
 
 /* Decodes a 1.0 / 2.0 body. Returns 0 (invalid series may still be marked), -MAI_EPROTO with
  * req->reason for a malformed body, -MAI_ETOOBIG when limits on counts are passed, -MAI_ENOMEM.
- * Cost O(body bytes + labels * log labels) in the worst case; no allocation once warm. */
+ * Cost O(body bytes + labels * max_labels_per_series) in the worst case (label sets are sorted
+ * only when within the limit); no allocation once warm. */
 int rw_decode_v1(rw_request *req, const uint8_t *body, size_t n, const rw_limits *lim);
 int rw_decode_v2(rw_request *req, const uint8_t *body, size_t n, const rw_limits *lim);
 

@@ -3,8 +3,8 @@
  * protobuf-c's unpack of the same bytes; abort() when they disagree on accept/reject beyond the
  * documented differences below, or on the decoded content.
  *
- * The oracle (everything outside the two #if blocks at the end) is also compiled into
- * tests/unit/test_rw_decode.c, which includes this file with RW_ORACLE_ONLY defined.
+ * The oracle (everything but the entry point and the seed writer at the end) is also compiled
+ * into tests/unit/test_rw_decode.c, which includes this file with RW_ORACLE_ONLY defined.
  * With -DRW_FUZZ_SEEDS the file instead builds a main() that writes seed bodies into a directory.
  *
  * Accept/reject: rw_decode and protobuf-c 1.4.1 agree except for these documented differences,
