@@ -284,13 +284,25 @@ static int member_index(const part *p, const char *name)
 
 /* Forecasts a part's horizons into the row; adds its members' errors and weights to the sums. */
 static void forecast(cycle *c, const part *p, result_row *row, results *r, double *err_sum,
-                     double *err_n, double *w_sum, double *w_n)
+                     double *err_n, double *w_sum, double *w_n, double *fallback)
 {
     size_t h = p->steps[p->nh - 1];
     fc_output o = {c->path, c->path + h, c->path + 2 * h, NULL, NULL};
     ens_forecast(p->state, h, &o, c->work);
     ens_info info;
     ens_get_info(p->state, &info);
+    if (info.observed == 0 && !isnan(fallback[0])) {
+        /* no bucket finished yet at this step (the coarse ring's first hour): the longest
+         * forecast the other part has stands in, rather than a forecast of nothing */
+        for (size_t k = 0; k < h; k++) {
+            c->path[k] = fallback[0];
+            c->path[h + k] = fallback[1];
+            c->path[2 * h + k] = fallback[2];
+        }
+    }
+    fallback[0] = c->path[h - 1];
+    fallback[1] = c->path[2 * h - 1];
+    fallback[2] = c->path[3 * h - 1];
     int sn = member_index(p, "snaive");
     for (uint32_t i = 0; i < p->nh; i++) {
         uint32_t k = p->steps[i], hi = p->hidx[i], j = 0;
@@ -405,11 +417,12 @@ void cycle_run_once(cycle *c)
         row->nlabels = e->nlabels;
         row->metric = e->metric;
         row->ready = 1;
+        double fallback[3] = {NAN, NAN, NAN};
         for (int pi = 0; pi < 2; pi++) {
             part *p = parts[pi];
             if (!p)
                 continue;
-            forecast(c, p, row, r, err_sum, err_n, w_sum, w_n);
+            forecast(c, p, row, r, err_sum, err_n, w_sum, w_n, fallback);
             row->points += p->points;
             row->ready &= p->fitted_at > 0;
             r->state_bytes += p->bytes;
@@ -481,6 +494,13 @@ int cycle_create(const cycle_config *cfg, int start, cycle **out)
     return 0;
 }
 
+static int forget(const store_series_view *v, void *arg)
+{
+    (void)arg;
+    *v->model = NULL;
+    return 0;
+}
+
 void cycle_destroy(cycle *c)
 {
     if (!c)
@@ -491,6 +511,10 @@ void cycle_destroy(cycle *c)
         pthread_cond_signal(&c->cv);
         pthread_mutex_unlock(&c->mu);
         pthread_join(c->th, NULL);
+    }
+    if (c->n) {                     /* the store outlives us: leave no pointer to freed models */
+        mai_str all = {"", 0};
+        store_visit(c->cfg.st, all, forget, NULL);
     }
     for (size_t i = 0; i < c->n; i++) {
         part_free(&c->entries[i]->fine);

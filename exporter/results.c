@@ -11,7 +11,7 @@ typedef struct slot {
     unsigned refs;      /* readers holding it, plus 1 while it is the current set */
 } slot;
 
-#define SLOTS 4
+#define SLOTS 16      /* sets held at once: the current one and those slow readers still hold */
 
 struct results_box {
     pthread_mutex_t mu;

@@ -51,7 +51,8 @@ typedef struct results_box results_box;
 results_box *results_box_create(void);             /* NULL when out of memory */
 void results_box_destroy(results_box *b);          /* frees the current set; no readers left */
 
-/* Publishes r (takes ownership); the set it replaces is freed once its last reader releases. */
+/* Publishes r (takes ownership); the set it replaces is freed once its last reader releases.
+ * When 16 sets are still held by readers, r is dropped (freed) and the current one stays. */
 void results_publish(results_box *b, results *r);
 
 /* The current set, or NULL before the first cycle; release it when done. */

@@ -470,6 +470,9 @@ int ens_forecast(const void *state, size_t h, fc_output *out, void *work)
             hi95 = mean + f * q975;
         }
         mean = finite_or(mean, last);
+        /* errors of one sign put an empirical interval beside the mean: widen it to hold it */
+        lo80 = lo80 < mean ? lo80 : mean;
+        hi80 = hi80 > mean ? hi80 : mean;
         lo80 = finite_or(lo80, mean);
         hi80 = finite_or(hi80, mean);
         if (hi80 < lo80)

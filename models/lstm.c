@@ -72,21 +72,31 @@
 
 #include "base.h"
 
+#ifndef LSTM_USE_PHASE
 #define LSTM_USE_PHASE 1
+#endif
 #define LSTM_D_MAX 3u                                   /* inputs per step: value, sin, cos */
 #define LSTM_K_MAX (LSTM_D_MAX + LSTM_HIDDEN + 1u)      /* rows of W: inputs, h, bias */
 #define LSTM_G (4u * LSTM_HIDDEN)                       /* gate units */
 #define LSTM_NPARAM_MAX (LSTM_K_MAX * LSTM_G + LSTM_HIDDEN + 1u)
 
+#ifndef LSTM_BATCH
 #define LSTM_BATCH 32u              /* windows per mini-batch */
+#endif
 #define LSTM_BATCH_STEPS 2048u      /* at most this many window-steps per mini-batch */
+#ifndef LSTM_LR
 #define LSTM_LR 3e-3
+#endif
 #define LSTM_ADAM_B1 0.9
 #define LSTM_ADAM_B2 0.999
 #define LSTM_ADAM_EPS 1e-8
 #define LSTM_CLIP_NORM 1.0
+#ifndef LSTM_CLIP_IN
 #define LSTM_CLIP_IN 6.0            /* cell input, in scales */
+#endif
+#ifndef LSTM_CLIP_TGT
 #define LSTM_CLIP_TGT 4.0           /* training target (change), in scales */
+#endif
 #define LSTM_X_MAX 1e12             /* |normalised value| bound: keeps y ~ 1e308 finite */
 #define LSTM_W_MAX 1e6              /* load() rejects larger weights */
 #define LSTM_MIN_RESID 10u          /* residuals needed for sd_res */
@@ -457,10 +467,65 @@ static void lstm_fallback_add(lstm_state *s, double y)
     s->gap = 0;
 }
 
-/* The cell's input for a normalised value at a daily slot. */
-static void lstm_input(const lstm_state *s, double xraw, uint32_t phase, double *u)
+/* k-th smallest of a[0..n) (quickselect, Hoare partition); afterwards a[0..k) <= a[k]. */
+static double lstm_select(double *a, ptrdiff_t n, ptrdiff_t k)
 {
-    u[0] = lstm_clip(xraw, LSTM_CLIP_IN);
+    ptrdiff_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double piv = a[lo + (hi - lo) / 2];
+        ptrdiff_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < piv)
+                i++;
+            while (a[j] > piv)
+                j--;
+            if (i <= j) {
+                double t = a[i];
+                a[i++] = a[j];
+                a[j--] = t;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return a[k];
+}
+
+/* Median of v[0..n) (n >= 1), computed in a copy. */
+static double lstm_median_of(const double *v, uint32_t n)
+{
+    double a[LSTM_MAX_SEQ_LEN];
+    memcpy(a, v, n * sizeof(double));
+    double hi = lstm_select(a, n, n / 2);
+    if (n % 2)
+        return hi;
+    double lo = a[0];
+    for (uint32_t i = 1; i < n / 2; i++)
+        lo = a[i] > lo ? a[i] : lo;
+    return 0.5 * (lo + hi);
+}
+
+/* The running location: median of the newest min(count, seq_len) inputs of a ring
+ * (LSTM_MAX_SEQ_LEN slots, head = where the next input goes). */
+static double lstm_ring_median(const double *ring, uint32_t head, uint32_t count, uint32_t L)
+{
+    uint32_t n = count < L ? count : L;
+    if (n == 0)
+        return 0.0;
+    double a[LSTM_MAX_SEQ_LEN];
+    for (uint32_t i = 0; i < n; i++)
+        a[i] = ring[(head + LSTM_MAX_SEQ_LEN - 1 - i) % LSTM_MAX_SEQ_LEN];
+    return lstm_median_of(a, n);
+}
+
+/* The cell's input: the normalised value less the running median, clipped; the daily slot. */
+static void lstm_input(const lstm_state *s, double xraw, double med, uint32_t phase, double *u)
+{
+    u[0] = lstm_clip(xraw - med, LSTM_CLIP_IN);
     if (s->d_in == 3) {
         double a = LSTM_TWO_PI * (double)phase / (double)s->season_day;
         u[1] = sin(a);
@@ -482,17 +547,19 @@ static int lstm_cell_finite(const lstm_state *s)
 static int lstm_rebuild(lstm_state *s)
 {
     uint32_t cnt = s->ring_count < s->seq_len ? s->ring_count : s->seq_len;
+    double seq[LSTM_MAX_SEQ_LEN];
+    for (uint32_t i = 0; i < cnt; i++)         /* oldest first */
+        seq[i] = s->ring[(s->ring_head + LSTM_MAX_SEQ_LEN - cnt + i) % LSTM_MAX_SEQ_LEN];
     memset(s->h, 0, sizeof s->h);
     memset(s->c, 0, sizeof s->c);
-    s->pred = s->ring_count ? s->ring[(s->ring_head + LSTM_MAX_SEQ_LEN - 1) % LSTM_MAX_SEQ_LEN]
-                            : 0.0;
+    s->pred = cnt ? seq[cnt - 1] : 0.0;
     uint32_t m = s->season_day ? s->season_day : 1;
-    for (uint32_t i = cnt; i > 0; i--) {
-        double x = s->ring[(s->ring_head + LSTM_MAX_SEQ_LEN - i) % LSTM_MAX_SEQ_LEN];
-        uint32_t ph = (uint32_t)(((uint64_t)s->phase + m * (uint64_t)LSTM_MAX_SEQ_LEN - i) % m);
+    for (uint32_t i = 0; i < cnt; i++) {
+        uint32_t back = cnt - i;                /* 1 = newest */
+        uint32_t ph = (uint32_t)(((uint64_t)s->phase + m * (uint64_t)LSTM_MAX_SEQ_LEN - back) % m);
         double u[LSTM_D_MAX];
-        lstm_input(s, x, ph, u);
-        s->pred = lstm_clip(x + lstm_cell_step(s->w, LSTM_HIDDEN, s->d_in, u, s->h, s->c),
+        lstm_input(s, seq[i], lstm_median_of(seq, i + 1), ph, u);
+        s->pred = lstm_clip(seq[i] + lstm_cell_step(s->w, LSTM_HIDDEN, s->d_in, u, s->h, s->c),
                             LSTM_X_MAX);
     }
     return lstm_cell_finite(s) ? 0 : -1;
@@ -512,12 +579,13 @@ static double lstm_advance(lstm_state *s, double y, double *xraw_out, double *u_
         if (s->gap < UINT32_MAX)
             s->gap++;
     }
-    double u[LSTM_D_MAX];
-    lstm_input(s, xraw, s->phase, u);
     s->ring[s->ring_head] = xraw;
     s->ring_head = (s->ring_head + 1) % LSTM_MAX_SEQ_LEN;
     if (s->ring_count < LSTM_MAX_SEQ_LEN)
         s->ring_count++;
+    double u[LSTM_D_MAX];
+    lstm_input(s, xraw, lstm_ring_median(s->ring, s->ring_head, s->ring_count, s->seq_len),
+               s->phase, u);
     double out = lstm_cell_step(s->w, LSTM_HIDDEN, s->d_in, u, s->h, s->c);
     s->pred = lstm_clip(xraw + out, LSTM_X_MAX);
     if (s->d_in == 3 && ++s->phase >= s->season_day)
@@ -890,6 +958,9 @@ static int lstm_forecast(const void *state, size_t h, fc_output *out)
     memcpy(cc, s->c, sizeof cc);
     double x = s->pred;
     uint32_t ph = s->phase;
+    double ring[LSTM_MAX_SEQ_LEN];                      /* the running median's window */
+    memcpy(ring, s->ring, sizeof ring);
+    uint32_t head = s->ring_head, cnt = s->ring_count;
     for (size_t k = 0; k < h; k++) {
         double mean = s->loc + s->scale * x;
         double sd = s->sd_res * sqrt((double)s->gap + (double)k + 1.0);
@@ -899,8 +970,12 @@ static int lstm_forecast(const void *state, size_t h, fc_output *out)
         }
         lstm_put(out, k, mean, sd);
         if (k + 1 < h) {
+            ring[head] = x;
+            head = (head + 1) % LSTM_MAX_SEQ_LEN;
+            if (cnt < LSTM_MAX_SEQ_LEN)
+                cnt++;
             double u[LSTM_D_MAX];
-            lstm_input(s, x, ph, u);
+            lstm_input(s, x, lstm_ring_median(ring, head, cnt, s->seq_len), ph, u);
             x = lstm_clip(x + lstm_cell_step(s->w, LSTM_HIDDEN, s->d_in, u, hh, cc),
                           LSTM_X_MAX);
             if (s->d_in == 3 && ++ph >= s->season_day)

@@ -2,7 +2,7 @@
  * models/season.c -- seasonal period detection by autocorrelation (see season.h). The linear
  * trend is removed first (least squares on the finite points), since a trend alone makes every
  * lag look correlated. The threshold follows the usual reading of an ACF plot: a seasonal
- * spike well above the +-2/sqrt(n) noise band and above 0.3. */
+ * spike above the +-2/sqrt(pairs) noise band of white noise and above min_acf. */
 #include "season.h"
 
 #include <math.h>
@@ -32,11 +32,12 @@ double season_acf(const double *y, size_t n, size_t lag)
         return 0;
     double a, b;
     trend(y, n, &a, &b);
-    double mean = 0, k = 0;
+    double mean = 0, k = 0, maxabs = 0;
     for (size_t i = 0; i < n; i++) {
         if (isfinite(y[i])) {
             mean += y[i] - (a + b * (double)i);
             k++;
+            maxabs = fabs(y[i]) > maxabs ? fabs(y[i]) : maxabs;
         }
     }
     if (k < 2)
@@ -54,7 +55,8 @@ double season_acf(const double *y, size_t n, size_t lag)
             pairs++;
         }
     }
-    if (var <= 0 || pairs < (double)lag / 2)
+    /* residuals at rounding level (a pure trend, or one stored as float) are not a season */
+    if (var <= 0 || sqrt(var / k) <= SEASON_REL_FLOOR * maxabs || pairs < (double)lag / 2)
         return 0;
     return (cov / pairs) / (var / k);
 }
@@ -69,7 +71,7 @@ uint32_t season_detect(const double *y, size_t n, const uint32_t *candidates, si
         if (lag < 2 || n < 2 * (size_t)lag)
             continue;
         double r = season_acf(y, n, lag);
-        double band = 2.0 / sqrt((double)n);
+        double band = 2.0 / sqrt((double)(n - lag));   /* the ACF is a mean over n - lag pairs */
         if (r >= best_acf && r > band) {
             best_acf = r;
             best = lag;

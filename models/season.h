@@ -11,8 +11,12 @@
 /* Minimum autocorrelation at the seasonal lag for a season to count. */
 #define SEASON_MIN_ACF 0.1
 
+/* Residuals (after the trend) whose RMS is at most this fraction of the largest |y| are rounding,
+ * not signal: float32 rings quantize to ~1e-7 of the level. Their ACF counts as 0. */
+#define SEASON_REL_FLOOR 1e-6
+
 /* Autocorrelation of y (NaN = missing, pairs with a NaN skipped) at lag, after removing a linear
- * trend; 0 when fewer than lag + 2 * lag / 4 usable pairs exist. O(n). */
+ * trend; 0 when fewer than lag / 2 usable pairs exist. O(n). */
 double season_acf(const double *y, size_t n, size_t lag);
 
 /* Returns the period (one of candidates, in steps) with the strongest autocorrelation of at least
