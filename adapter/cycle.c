@@ -65,6 +65,8 @@ struct cycle {
     uint64_t cycles, fits;
     double fit_seconds;
     size_t rotate;
+    uint64_t fits_printed;
+    double printed_at;
     /* thread */
     pthread_t th;
     int running;
@@ -282,9 +284,16 @@ static int member_index(const part *p, const char *name)
     return -1;
 }
 
-/* Forecasts a part's horizons into the row; adds its members' errors and weights to the sums. */
-static void forecast(cycle *c, const part *p, result_row *row, results *r, double *err_sum,
-                     double *err_n, double *w_sum, double *w_n, double *fallback)
+/* Sums over ready series for the per-model figures of a result set. */
+typedef struct agg {
+    double err_sum[RESULTS_MAX_HORIZONS][RESULTS_MAX_MODELS];
+    double err_n[RESULTS_MAX_HORIZONS][RESULTS_MAX_MODELS];
+    double ens_sum[RESULTS_MAX_HORIZONS], ens_n[RESULTS_MAX_HORIZONS];
+    double w_sum[RESULTS_MAX_MODELS], w_n[RESULTS_MAX_MODELS];
+} agg;
+
+/* Forecasts a part's horizons into the row; adds its members' errors and weights to a. */
+static void forecast(cycle *c, const part *p, result_row *row, agg *a, double *fallback)
 {
     size_t h = p->steps[p->nh - 1];
     fc_output o = {c->path, c->path + h, c->path + 2 * h, NULL, NULL};
@@ -317,13 +326,14 @@ static void forecast(cycle *c, const part *p, result_row *row, results *r, doubl
         if (p->fitted_at == 0 || info.scored[j] < SKILL_MIN_SCORED || !(info.scale > 0))
             continue;
         for (uint32_t m = 0; m < p->cfg.nm && m < RESULTS_MAX_MODELS; m++) {
-            err_sum[hi * RESULTS_MAX_MODELS + m] += info.mae[j][m] / info.scale;
-            err_n[hi * RESULTS_MAX_MODELS + m] += 1;
-            w_sum[m] += info.weight[j][m];
-            w_n[m] += 1;
+            a->err_sum[hi][m] += info.mae[j][m] / info.scale;
+            a->err_n[hi][m] += 1;
+            a->w_sum[m] += info.weight[j][m];
+            a->w_n[m] += 1;
         }
+        a->ens_sum[hi] += info.mae_ens[j] / info.scale;
+        a->ens_n[hi] += 1;
     }
-    (void)r;
 }
 
 static void free_results(results *r)
@@ -361,6 +371,24 @@ static int work_alloc(cycle *c)
     return (c->ring_buf && c->hist && c->scratch && c->work && c->path) ? 0 : -MAI_ENOMEM;
 }
 
+/* The --show-backtest table: the online backtest every ensemble keeps (each member's forecasts
+ * scored when their targets arrived), as mean MASE over the ready series. */
+static void print_backtest(const results *r)
+{
+    printf("backtest: mean MASE over %llu ready series (forecasts scored online; MASE = MAE / "
+           "mean absolute one-step change)\n%-8s", (unsigned long long)r->models_ready, "horizon");
+    for (uint32_t m = 0; m < r->nm; m++)
+        printf(" %9s", r->model[m]);
+    printf(" %9s\n", "ensemble");
+    for (uint32_t h = 0; h < r->nh; h++) {
+        printf("%-8s", r->horizon[h]);
+        for (uint32_t m = 0; m < r->nm; m++)
+            printf(" %9.3f", r->model_error[h][m]);
+        printf(" %9.3f\n", r->ensemble_error[h]);
+    }
+    fflush(stdout);
+}
+
 void cycle_run_once(cycle *c)
 {
     double w0 = wall_now();
@@ -385,9 +413,8 @@ void cycle_run_once(cycle *c)
     for (uint32_t m = 0; m < r->nm; m++)
         snprintf(r->model[m], sizeof r->model[m], "%s", shape->members[m]->name);
 
-    double err_sum[RESULTS_MAX_HORIZONS * RESULTS_MAX_MODELS] = {0};
-    double err_n[RESULTS_MAX_HORIZONS * RESULTS_MAX_MODELS] = {0};
-    double w_sum[RESULTS_MAX_MODELS] = {0}, w_n[RESULTS_MAX_MODELS] = {0};
+    agg a;
+    memset(&a, 0, sizeof a);
     double fit_start = c->fit_seconds;
     size_t fits_this_cycle = 0;
     for (size_t k = 0; k < c->n; k++) {
@@ -422,7 +449,7 @@ void cycle_run_once(cycle *c)
             part *p = parts[pi];
             if (!p)
                 continue;
-            forecast(c, p, row, r, err_sum, err_n, w_sum, w_n, fallback);
+            forecast(c, p, row, &a, fallback);
             row->points += p->points;
             row->ready &= p->fitted_at > 0;
             r->state_bytes += p->bytes;
@@ -430,19 +457,25 @@ void cycle_run_once(cycle *c)
         r->models_ready += (uint64_t)row->ready;
     }
     c->rotate = c->n ? (c->rotate + 1) % c->n : 0;
-    for (uint32_t h = 0; h < r->nh; h++)
-        for (uint32_t m = 0; m < r->nm; m++) {
-            double n = err_n[h * RESULTS_MAX_MODELS + m];
-            r->model_error[h][m] = n > 0 ? err_sum[h * RESULTS_MAX_MODELS + m] / n : NAN;
-        }
+    for (uint32_t h = 0; h < r->nh; h++) {
+        for (uint32_t m = 0; m < r->nm; m++)
+            r->model_error[h][m] = a.err_n[h][m] > 0 ? a.err_sum[h][m] / a.err_n[h][m] : NAN;
+        r->ensemble_error[h] = a.ens_n[h] > 0 ? a.ens_sum[h] / a.ens_n[h] : NAN;
+    }
     for (uint32_t m = 0; m < r->nm; m++)
-        r->ensemble_weight[m] = w_n[m] > 0 ? w_sum[m] / w_n[m] : 1.0 / r->nm;
+        r->ensemble_weight[m] = a.w_n[m] > 0 ? a.w_sum[m] / a.w_n[m] : 1.0 / r->nm;
     c->cycles++;
     r->cycles = c->cycles;
     r->fits = c->fits;
     r->fit_seconds = c->fit_seconds;
     r->models = c->n;
     r->cycle_seconds = wall_now() - w0;
+    if (c->cfg.show_backtest && c->fits > c->fits_printed && r->models_ready > 0 &&
+        (c->fits_printed == 0 || wall_now() - c->printed_at >= 600)) {
+        print_backtest(r);
+        c->fits_printed = c->fits;
+        c->printed_at = wall_now();
+    }
     results_publish(c->cfg.box, r);
 }
 
@@ -511,6 +544,12 @@ void cycle_destroy(cycle *c)
         pthread_cond_signal(&c->cv);
         pthread_mutex_unlock(&c->mu);
         pthread_join(c->th, NULL);
+    }
+    if (c->cfg.show_backtest && c->fits > c->fits_printed) {
+        const results *r = results_acquire(c->cfg.box);
+        if (r && r->models_ready > 0)
+            print_backtest(r);
+        results_release(c->cfg.box, r);
     }
     if (c->n) {                     /* the store outlives us: leave no pointer to freed models */
         mai_str all = {"", 0};

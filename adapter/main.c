@@ -26,7 +26,6 @@ static void report_pending(const mai_config *cfg)
     struct { int on; const char *what; } pending[] = {
         {cfg->training, "--training"},
         {cfg->forecast, "--forecast"},
-        {cfg->show_backtest, "--show-backtest"},
         {cfg->disk_retrain[0] != '\0', "--disk-retrain"},
         {cfg->io_net_retrain[0] != '\0', "--io-net-retrain"},
         {cfg->n_alert_webhooks > 0, "--alert-webhook"},
@@ -96,7 +95,7 @@ int main(int argc, char **argv)
         .st = st, .box = box, .fine_step_s = cfg.step_s, .coarse_step_s = cfg.coarse_step_s,
         .fine_cap = sc.fine_cap, .coarse_cap = sc.coarse_cap, .nh = (uint32_t)nh,
         .interval_s = cfg.interval_s > 0 ? (unsigned)cfg.interval_s : 15,
-        .max_models = cfg.max_models,
+        .max_models = cfg.max_models, .show_backtest = cfg.show_backtest,
         .fit_budget_s = 0.5 * (cfg.interval_s > 0 ? cfg.interval_s : 15)};
     for (int i = 0; i < nh && i < CYCLE_MAX_HORIZONS; i++)
         cc.horizon_s[i] = horizons[i];

@@ -75,13 +75,18 @@ void forecast_metrics_write(expo_buf *b, const results *r)
     }
 
     expo_family(b, "metrics_ai_model_error", "gauge", "Mean over ready series of each member's "
-                "rolling mean absolute error scaled by the series' mean absolute change (MASE).");
+                "(and the ensemble's) rolling mean absolute error scaled by the series' mean "
+                "absolute change (MASE).");
     for (uint32_t h = 0; h < r->nh; h++) {
         for (uint32_t m = 0; m < r->nm; m++) {
             if (isnan(r->model_error[h][m]))
                 continue;
             expo_label ml[2] = {{"model", r->model[m], 0}, {"horizon", r->horizon[h], 0}};
             expo_sample(b, "metrics_ai_model_error", ml, 2, r->model_error[h][m]);
+        }
+        if (!isnan(r->ensemble_error[h])) {
+            expo_label ml[2] = {{"model", "ensemble", 0}, {"horizon", r->horizon[h], 0}};
+            expo_sample(b, "metrics_ai_model_error", ml, 2, r->ensemble_error[h]);
         }
     }
     expo_family(b, "metrics_ai_ensemble_weight", "gauge", "Mean weight of each member in the "

@@ -31,6 +31,7 @@ typedef struct results {
     uint32_t nm;
     char model[RESULTS_MAX_MODELS][16];             /* member names */
     double model_error[RESULTS_MAX_HORIZONS][RESULTS_MAX_MODELS];  /* mean MASE over series */
+    double ensemble_error[RESULTS_MAX_HORIZONS];    /* the same for the ensemble itself */
     double ensemble_weight[RESULTS_MAX_MODELS];     /* mean weight over series and horizons */
     result_row *rows;
     size_t nrows;
