@@ -184,6 +184,9 @@ static void build(results *r, result_row rows[3])
         for (int m = 0; m < 2; m++)
             r->model_error[h][m] = 0.5 + h + 0.25 * m;
     r->model_error[1][1] = NAN;
+    r->ensemble_error[0] = 0.4;         /* exported as model="ensemble" */
+    r->ensemble_error[1] = NAN;
+    r->ensemble_error[2] = 0.6;
     r->ensemble_weight[0] = 0.25;
     r->ensemble_weight[1] = 0.75;
     rows[0] = (result_row){.labels = L0, .nlabels = 3, .metric = "node_load1", .points = 150,
@@ -348,7 +351,13 @@ static void test_nan_skill_and_model_error_are_omitted(void **state)
             strcmp(pg.s[i].name, "metrics_ai_model_error") == 0)
             assert_false(isnan(pg.s[i].v));
 
-    assert_int_equal(count_named(&pg, "metrics_ai_model_error"), 3 * 2 - 1);
+    assert_int_equal(count_named(&pg, "metrics_ai_model_error"), 3 * 2 - 1 + 2);
+    static const char *const ens15[] = {"model", "ensemble", "horizon", "15m", NULL};
+    s = find(&pg, "metrics_ai_model_error", ens15);
+    assert_non_null(s);
+    assert_same(s->v, 0.4);
+    static const char *const ens1h[] = {"model", "ensemble", "horizon", "1h", NULL};
+    assert_null(find(&pg, "metrics_ai_model_error", ens1h));
     static const char *const hw1h[] = {"model", "hw", "horizon", "1h", NULL};
     assert_null(find(&pg, "metrics_ai_model_error", hw1h));
     static const char *const hw24[] = {"model", "hw", "horizon", "24h", NULL};
