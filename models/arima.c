@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "codec.h"
 
 #define AR_MAGIC0 'A'
 #define AR_MAGIC1 'R'
@@ -1088,58 +1089,6 @@ static int arima_forecast(const void *state, size_t h, fc_output *out)
 
 /* ---- save / load --------------------------------------------------------------------------- */
 
-static uint32_t crc32_ieee(const uint8_t *p, size_t n)
-{
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int b = 0; b < 8; b++)
-            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
-    }
-    return c ^ 0xFFFFFFFFu;
-}
-
-static void put_u32(uint8_t *b, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64(uint8_t *b, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_u32(const uint8_t *b)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++)
-        v |= (uint32_t)b[i] << (8 * i);
-    return v;
-}
-
-static uint64_t get_u64(const uint8_t *b)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)b[i] << (8 * i);
-    return v;
-}
-
-static void put_f64(uint8_t *b, double v)
-{
-    put_u64(b, mai_double_bits(v));
-}
-
-static double get_f64(const uint8_t *b)
-{
-    uint64_t u = get_u64(b);
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
 #define N_F64 19
 
 static size_t arima_save(const void *state, uint8_t *buf, size_t cap)
@@ -1160,20 +1109,20 @@ static size_t arima_save(const void *state, uint8_t *buf, size_t cap)
     buf[9] = s->has_c;
     buf[10] = (uint8_t)((s->fitted ? 1 : 0) | (s->order_valid ? 2 : 0) | (s->keep_order ? 4 : 0));
     buf[11] = 0;
-    put_u32(buf + 12, s->season);
-    put_u64(buf + 16, s->n_seen);
-    put_u64(buf + 24, s->n_w);
-    put_u64(buf + 32, s->n_z);
-    put_u64(buf + 40, s->n_diff);
+    le_put_u32(buf + 12, s->season);
+    le_put_u64(buf + 16, s->n_seen);
+    le_put_u64(buf + 24, s->n_w);
+    le_put_u64(buf + 32, s->n_z);
+    le_put_u64(buf + 40, s->n_diff);
     const double f[N_F64] = {s->phi[0], s->phi[1], s->phi[2], s->theta[0], s->theta[1],
                              s->theta[2], s->c, s->sigma2, s->aicc, s->w1, s->w2, s->zl[0],
                              s->zl[1], s->zl[2], s->el[0], s->el[1], s->el[2], s->last,
                              s->abs_sum};
     for (int i = 0; i < N_F64; i++)
-        put_f64(buf + 48 + 8 * i, f[i]);
+        le_put_f64(buf + 48 + 8 * i, f[i]);
     for (uint32_t i = 0; i < s->season; i++)
-        put_f64(buf + 200 + 8 * (size_t)i, s->ring[i]);
-    put_u32(buf + need - 4, crc32_ieee(buf, need - 4));
+        le_put_f64(buf + 200 + 8 * (size_t)i, s->ring[i]);
+    le_put_u32(buf + need - 4, mai_crc32(buf, need - 4));
     return need;
 }
 
@@ -1185,21 +1134,21 @@ static int arima_load(void *state, const fc_params *p, const uint8_t *buf, size_
     if (buf[0] != AR_MAGIC0 || buf[1] != AR_MAGIC1 || buf[2] != AR_MAGIC2 ||
         buf[3] != AR_MAGIC3 || buf[4] != ARIMA_SAVE_VERSION || buf[11] != 0)
         return -MAI_EPROTO;
-    if (get_u32(buf + need - 4) != crc32_ieee(buf, need - 4))
+    if (le_get_u32(buf + need - 4) != mai_crc32(buf, need - 4))
         return -MAI_EPROTO;
-    if (get_u32(buf + 12) != p->season_day)
+    if (le_get_u32(buf + 12) != p->season_day)
         return -MAI_EPROTO;
     int pp = buf[5], dd = buf[6], qq = buf[7], DD = buf[8], cc = buf[9], fl = buf[10];
     if (pp > ARIMA_MAX_P || dd > ARIMA_MAX_D || qq > ARIMA_MAX_Q || DD > 1 || cc > 1 ||
         (fl & ~7) != 0 || (DD && p->season_day < 2) || (cc && dd + DD > 1))
         return -MAI_EPROTO;
-    uint64_t n_seen = get_u64(buf + 16), n_w = get_u64(buf + 24), n_z = get_u64(buf + 32);
-    uint64_t n_diff = get_u64(buf + 40);
+    uint64_t n_seen = le_get_u64(buf + 16), n_w = le_get_u64(buf + 24), n_z = le_get_u64(buf + 32);
+    uint64_t n_diff = le_get_u64(buf + 40);
     if (n_w > n_seen || n_z > n_w || n_diff > n_seen)
         return -MAI_EPROTO;
     double f[N_F64];
     for (int i = 0; i < N_F64; i++) {
-        f[i] = get_f64(buf + 48 + 8 * i);
+        f[i] = le_get_f64(buf + 48 + 8 * i);
         if (i == 8 ? isnan(f[i]) : !isfinite(f[i]))
             return -MAI_EPROTO;
     }
@@ -1219,7 +1168,7 @@ static int arima_load(void *state, const fc_params *p, const uint8_t *buf, size_
         if (f[3 + j] != 0)
             return -MAI_EPROTO;
     for (uint32_t i = 0; i < p->season_day; i++)
-        if (!isfinite(get_f64(buf + 200 + 8 * (size_t)i)))
+        if (!isfinite(le_get_f64(buf + 200 + 8 * (size_t)i)))
             return -MAI_EPROTO;
 
     arima_state *s = state;
@@ -1252,7 +1201,7 @@ static int arima_load(void *state, const fc_params *p, const uint8_t *buf, size_
     s->last = f[17];
     s->abs_sum = f[18];
     for (uint32_t i = 0; i < p->season_day; i++)
-        s->ring[i] = get_f64(buf + 200 + 8 * (size_t)i);
+        s->ring[i] = le_get_f64(buf + 200 + 8 * (size_t)i);
     return 0;
 }
 

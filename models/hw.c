@@ -68,6 +68,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "codec.h"
 
 #define HW_SIGMA_LAMBDA 0.01    /* EW weight of the newest |error| in the scale (~100 points) */
 
@@ -668,42 +669,6 @@ static int hw_forecast(const void *state, size_t h, fc_output *out)
 /* ---------------------------------------------------------------------------------------------
  * Save / load */
 
-static void hw_put_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void hw_put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t hw_get_u32(const uint8_t *p)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++)
-        v |= (uint32_t)p[i] << (8 * i);
-    return v;
-}
-
-static uint64_t hw_get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
-static double hw_get_f64(const uint8_t *p)
-{
-    uint64_t b = hw_get_u64(p);
-    double v;
-    memcpy(&v, &b, sizeof v);
-    return v;
-}
-
 #define HW_NDOUBLES 14
 
 static size_t hw_save(const void *state, uint8_t *buf, size_t cap)
@@ -716,19 +681,19 @@ static size_t hw_save(const void *state, uint8_t *buf, size_t cap)
     buf[1] = 'W';
     buf[2] = (uint8_t)HW_SAVE_VERSION;
     buf[3] = (uint8_t)s->mode;
-    hw_put_u32(buf + 4, s->m_cap);
-    hw_put_u32(buf + 8, s->m);
-    hw_put_u32(buf + 12, s->idx);
-    hw_put_u32(buf + 16, s->gap);
-    hw_put_u32(buf + 20, 0);
-    hw_put_u64(buf + 24, s->nobs);
+    le_put_u32(buf + 4, s->m_cap);
+    le_put_u32(buf + 8, s->m);
+    le_put_u32(buf + 12, s->idx);
+    le_put_u32(buf + 16, s->gap);
+    le_put_u32(buf + 20, 0);
+    le_put_u64(buf + 24, s->nobs);
     const double d[HW_NDOUBLES] = {s->alpha, s->beta, s->gamma, s->phi, s->level, s->trend,
                                    s->sigma2, s->gphisum, s->gphipow, s->gsumc2, s->last,
                                    s->fb_mean, s->fb_m2, s->fb_d2};
     for (int i = 0; i < HW_NDOUBLES; i++)
-        hw_put_u64(buf + 32 + 8 * i, mai_double_bits(d[i]));
+        le_put_u64(buf + 32 + 8 * i, mai_double_bits(d[i]));
     for (uint32_t j = 0; j < s->m; j++)
-        hw_put_u64(buf + HW_SAVE_FIXED + 8 * (size_t)j, mai_double_bits(s->season[j]));
+        le_put_u64(buf + HW_SAVE_FIXED + 8 * (size_t)j, mai_double_bits(s->season[j]));
     return need;
 }
 
@@ -743,9 +708,9 @@ static int hw_load(void *state, const fc_params *p, const uint8_t *buf, size_t n
         return -MAI_EPROTO;
     if (buf[0] != 'H' || buf[1] != 'W' || buf[2] != HW_SAVE_VERSION || buf[3] > HW_MODE_MODEL)
         return -MAI_EPROTO;
-    uint32_t m_cap = hw_get_u32(buf + 4), m = hw_get_u32(buf + 8), idx = hw_get_u32(buf + 12);
-    uint32_t gap = hw_get_u32(buf + 16);
-    if (m_cap != p->season_day || hw_get_u32(buf + 20) != 0)
+    uint32_t m_cap = le_get_u32(buf + 4), m = le_get_u32(buf + 8), idx = le_get_u32(buf + 12);
+    uint32_t gap = le_get_u32(buf + 16);
+    if (m_cap != p->season_day || le_get_u32(buf + 20) != 0)
         return -MAI_EPROTO;
     if (m != 0 && (m != m_cap || m < 2))
         return -MAI_EPROTO;
@@ -755,7 +720,7 @@ static int hw_load(void *state, const fc_params *p, const uint8_t *buf, size_t n
         return -MAI_EPROTO;
     double d[HW_NDOUBLES];
     for (int i = 0; i < HW_NDOUBLES; i++)
-        d[i] = hw_get_f64(buf + 32 + 8 * i);
+        d[i] = le_get_f64(buf + 32 + 8 * i);
     for (int i = 0; i < 12; i++)            /* fb_m2, fb_d2 may have overflowed to +Inf */
         if (!isfinite(d[i]))
             return -MAI_EPROTO;
@@ -763,7 +728,7 @@ static int hw_load(void *state, const fc_params *p, const uint8_t *buf, size_t n
         !(d[7] >= 0) || !hw_in01(d[8]) || !(d[9] >= 0) || !(d[12] >= 0) || !(d[13] >= 0))
         return -MAI_EPROTO;
     for (uint32_t j = 0; j < m; j++)
-        if (!isfinite(hw_get_f64(buf + HW_SAVE_FIXED + 8 * (size_t)j)))
+        if (!isfinite(le_get_f64(buf + HW_SAVE_FIXED + 8 * (size_t)j)))
             return -MAI_EPROTO;
 
     hw_state *s = state;
@@ -772,7 +737,7 @@ static int hw_load(void *state, const fc_params *p, const uint8_t *buf, size_t n
     s->m = m;
     s->idx = idx;
     s->gap = gap;
-    s->nobs = hw_get_u64(buf + 24);
+    s->nobs = le_get_u64(buf + 24);
     s->alpha = d[0];
     s->beta = d[1];
     s->gamma = d[2];
@@ -788,7 +753,7 @@ static int hw_load(void *state, const fc_params *p, const uint8_t *buf, size_t n
     s->fb_m2 = d[12];
     s->fb_d2 = d[13];
     for (uint32_t j = 0; j < m; j++)
-        s->season[j] = hw_get_f64(buf + HW_SAVE_FIXED + 8 * (size_t)j);
+        s->season[j] = le_get_f64(buf + HW_SAVE_FIXED + 8 * (size_t)j);
     return 0;
 }
 

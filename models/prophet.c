@@ -47,6 +47,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "codec.h"
 
 #define PR_MAX_CP PROPHET_MAX_CP
 #define PR_MAX_D PROPHET_MAX_ORDER_DAY
@@ -810,47 +811,6 @@ enum {
 };
 _Static_assert(PO_END == PROPHET_SAVE_BYTES, "save layout and PROPHET_SAVE_BYTES disagree");
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_f64(uint8_t *p, double v)
-{
-    put_u64(p, mai_double_bits(v));
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++)
-        v |= (uint32_t)p[i] << (8 * i);
-    return v;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
-static double get_f64(const uint8_t *p)
-{
-    uint64_t b = get_u64(p);
-    double v;
-    memcpy(&v, &b, sizeof v);
-    return v;
-}
-
 static size_t pr_save(const void *state, uint8_t *buf, size_t cap)
 {
     const pr_state *st = state;
@@ -865,31 +825,31 @@ static size_t pr_save(const void *state, uint8_t *buf, size_t cap)
     buf[PO_ORD_W] = st->ord_w;
     buf[PO_HYP_D] = st->hyp_d;
     buf[PO_HYP_W] = st->hyp_w;
-    put_u32(buf + PO_NCP, st->n_cp);
-    put_u32(buf + PO_SDAY, st->season_day);
-    put_u32(buf + PO_SWEEK, st->season_week);
-    put_f64(buf + PO_STEP, st->step_s);
-    put_f64(buf + PO_CPS, st->cps);
-    put_f64(buf + PO_ALPHA, st->alpha);
-    put_f64(buf + PO_PHI, st->phi);
-    put_f64(buf + PO_YOFF, st->y_off);
-    put_f64(buf + PO_YSCALE, st->y_scale);
-    put_f64(buf + PO_TSCALE, st->t_scale);
-    put_u64(buf + PO_TLAST, (uint64_t)st->t_last);
-    put_u64(buf + PO_TEND, (uint64_t)st->t_end);
+    le_put_u32(buf + PO_NCP, st->n_cp);
+    le_put_u32(buf + PO_SDAY, st->season_day);
+    le_put_u32(buf + PO_SWEEK, st->season_week);
+    le_put_f64(buf + PO_STEP, st->step_s);
+    le_put_f64(buf + PO_CPS, st->cps);
+    le_put_f64(buf + PO_ALPHA, st->alpha);
+    le_put_f64(buf + PO_PHI, st->phi);
+    le_put_f64(buf + PO_YOFF, st->y_off);
+    le_put_f64(buf + PO_YSCALE, st->y_scale);
+    le_put_f64(buf + PO_TSCALE, st->t_scale);
+    le_put_u64(buf + PO_TLAST, (uint64_t)st->t_last);
+    le_put_u64(buf + PO_TEND, (uint64_t)st->t_end);
     for (int i = 0; i < PR_MAX_CP; i++)
-        put_f64(buf + PO_CP + 8 * i, st->cp[i]);
+        le_put_f64(buf + PO_CP + 8 * i, st->cp[i]);
     for (int i = 0; i < PR_NCOEF; i++)
-        put_f64(buf + PO_COEF + 8 * i, st->coef[i]);
-    put_f64(buf + PO_LAM, st->lam);
-    put_f64(buf + PO_VARE, st->var_e);
-    put_f64(buf + PO_LEVEL, st->level);
-    put_f64(buf + PO_LASTY, st->last_y);
-    put_f64(buf + PO_WMEAN, st->w_mean);
-    put_f64(buf + PO_WM2, st->w_m2);
-    put_f64(buf + PO_D2, st->d2_mean);
-    put_u64(buf + PO_NOBS, st->n_obs);
-    put_u64(buf + PO_ND, st->n_d);
+        le_put_f64(buf + PO_COEF + 8 * i, st->coef[i]);
+    le_put_f64(buf + PO_LAM, st->lam);
+    le_put_f64(buf + PO_VARE, st->var_e);
+    le_put_f64(buf + PO_LEVEL, st->level);
+    le_put_f64(buf + PO_LASTY, st->last_y);
+    le_put_f64(buf + PO_WMEAN, st->w_mean);
+    le_put_f64(buf + PO_WM2, st->w_m2);
+    le_put_f64(buf + PO_D2, st->d2_mean);
+    le_put_u64(buf + PO_NOBS, st->n_obs);
+    le_put_u64(buf + PO_ND, st->n_d);
     return PROPHET_SAVE_BYTES;
 }
 
@@ -902,8 +862,8 @@ static int pr_load(void *state, const fc_params *p, const uint8_t *buf, size_t n
     if (memcmp(buf, "PRPH", 4) != 0 || buf[4] != PROPHET_SAVE_VERSION || (buf[PO_FLAGS] & ~7u) ||
         buf[PO_PAD] || buf[PO_PAD + 1])
         return -MAI_EPROTO;
-    if (get_u32(buf + PO_SDAY) != p->season_day || get_u32(buf + PO_SWEEK) != p->season_week ||
-        get_f64(buf + PO_STEP) != p->step_s)
+    if (le_get_u32(buf + PO_SDAY) != p->season_day || le_get_u32(buf + PO_SWEEK) != p->season_week ||
+        le_get_f64(buf + PO_STEP) != p->step_s)
         return -MAI_EPROTO;
     pr_state t;
     pr_init(&t, p);
@@ -914,28 +874,28 @@ static int pr_load(void *state, const fc_params *p, const uint8_t *buf, size_t n
     t.ord_w = buf[PO_ORD_W];
     t.hyp_d = buf[PO_HYP_D];
     t.hyp_w = buf[PO_HYP_W];
-    t.n_cp = get_u32(buf + PO_NCP);
-    t.cps = get_f64(buf + PO_CPS);
-    t.alpha = get_f64(buf + PO_ALPHA);
-    t.phi = get_f64(buf + PO_PHI);
-    t.y_off = get_f64(buf + PO_YOFF);
-    t.y_scale = get_f64(buf + PO_YSCALE);
-    t.t_scale = get_f64(buf + PO_TSCALE);
-    t.t_last = (int64_t)get_u64(buf + PO_TLAST);
-    t.t_end = (int64_t)get_u64(buf + PO_TEND);
+    t.n_cp = le_get_u32(buf + PO_NCP);
+    t.cps = le_get_f64(buf + PO_CPS);
+    t.alpha = le_get_f64(buf + PO_ALPHA);
+    t.phi = le_get_f64(buf + PO_PHI);
+    t.y_off = le_get_f64(buf + PO_YOFF);
+    t.y_scale = le_get_f64(buf + PO_YSCALE);
+    t.t_scale = le_get_f64(buf + PO_TSCALE);
+    t.t_last = (int64_t)le_get_u64(buf + PO_TLAST);
+    t.t_end = (int64_t)le_get_u64(buf + PO_TEND);
     for (int i = 0; i < PR_MAX_CP; i++)
-        t.cp[i] = get_f64(buf + PO_CP + 8 * i);
+        t.cp[i] = le_get_f64(buf + PO_CP + 8 * i);
     for (int i = 0; i < PR_NCOEF; i++)
-        t.coef[i] = get_f64(buf + PO_COEF + 8 * i);
-    t.lam = get_f64(buf + PO_LAM);
-    t.var_e = get_f64(buf + PO_VARE);
-    t.level = get_f64(buf + PO_LEVEL);
-    t.last_y = get_f64(buf + PO_LASTY);
-    t.w_mean = get_f64(buf + PO_WMEAN);
-    t.w_m2 = get_f64(buf + PO_WM2);
-    t.d2_mean = get_f64(buf + PO_D2);
-    t.n_obs = get_u64(buf + PO_NOBS);
-    t.n_d = get_u64(buf + PO_ND);
+        t.coef[i] = le_get_f64(buf + PO_COEF + 8 * i);
+    t.lam = le_get_f64(buf + PO_LAM);
+    t.var_e = le_get_f64(buf + PO_VARE);
+    t.level = le_get_f64(buf + PO_LEVEL);
+    t.last_y = le_get_f64(buf + PO_LASTY);
+    t.w_mean = le_get_f64(buf + PO_WMEAN);
+    t.w_m2 = le_get_f64(buf + PO_WM2);
+    t.d2_mean = le_get_f64(buf + PO_D2);
+    t.n_obs = le_get_u64(buf + PO_NOBS);
+    t.n_d = le_get_u64(buf + PO_ND);
 
     const double all[] = {t.cps, t.alpha, t.phi, t.y_off, t.y_scale, t.t_scale, t.lam, t.var_e,
                           t.level, t.last_y, t.w_mean, t.w_m2, t.d2_mean};

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * models/codec.h -- little-endian field access and CRC-32 for the models' save/load layouts, so
+ * that a saved state reads back the same on any host. Pure functions over caller buffers. */
+#ifndef MAI_MODELS_CODEC_H
+#define MAI_MODELS_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline void le_put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void le_put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void le_put_f64(uint8_t *p, double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    le_put_u64(p, b);
+}
+
+static inline uint32_t le_get_u32(const uint8_t *p)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++)
+        v |= (uint32_t)p[i] << (8 * i);
+    return v;
+}
+
+static inline uint64_t le_get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static inline double le_get_f64(const uint8_t *p)
+{
+    uint64_t b = le_get_u64(p);
+    double v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32) of p[0..n). */
+uint32_t mai_crc32(const uint8_t *p, size_t n);
+
+#endif
