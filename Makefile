@@ -22,6 +22,9 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLA
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS  = $(PKG_LIBS) -lm -pthread
 
+# Reproducible numerics in tests and benchmarks: OpenBLAS on one thread.
+export OPENBLAS_NUM_THREADS := 1
+
 Q := @
 ifeq ($(V),1)
 Q :=

@@ -196,6 +196,9 @@ static const opt flag_opts[] = {
     { .name = "--horizons", .metavar = "LIST", .parse = P_STR, FIELD(horizons),
       .flags = O_EMPTY_OK, .group = G_SERVICE,
       .help = "Forecast horizons; empty: HORIZON_MIN,1h,24h,7d" },
+    { .name = "--lstm-metrics", .metavar = "LIST", .parse = P_STR, FIELD(lstm_metrics),
+      .flags = O_EMPTY_OK, .group = G_SERVICE,
+      .help = "Metric names whose series also get the LSTM member" },
     /* General. */
     { .name = "--help", .short_name = 'h', .parse = P_HELP, .group = G_GENERAL,
       .help = "Print this help and exit" },

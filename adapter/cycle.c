@@ -49,7 +49,8 @@ typedef struct model_entry {
 struct cycle {
     cycle_config cfg;
     char hname[CYCLE_MAX_HORIZONS][16];
-    ens_config fine_cfg, coarse_cfg;
+    ens_config fine_cfg, coarse_cfg;            /* every series */
+    ens_config fine_lstm_cfg, coarse_lstm_cfg;  /* series named in lstm_metrics: + LSTM */
     int has_fine, has_coarse;
     model_entry **entries;
     size_t n, cap;
@@ -135,6 +136,10 @@ static void plan(cycle *c)
         ens_config_default(&c->fine_cfg, &fp, fsteps, nf);
     if (c->has_coarse)
         ens_config_default(&c->coarse_cfg, &cp, csteps, nc);
+    c->fine_lstm_cfg = c->fine_cfg;
+    c->coarse_lstm_cfg = c->coarse_cfg;
+    ens_config_add_lstm(&c->fine_lstm_cfg, k->lstm_seq_len, k->lstm_epochs);
+    ens_config_add_lstm(&c->coarse_lstm_cfg, k->lstm_seq_len, k->lstm_epochs);
 }
 
 static int part_init(const cycle *c, part *p, const ens_config *shape, int coarse)
@@ -172,6 +177,21 @@ typedef struct discover_ctx {
     cycle *c;
 } discover_ctx;
 
+/* Whether metric is one of the comma-separated names in lstm_metrics. */
+static int wants_lstm(const cycle *c, const char *metric)
+{
+    const char *p = c->cfg.lstm_metrics;
+    size_t n = strlen(metric);
+    while (p && *p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && memcmp(p, metric, n) == 0)
+            return 1;
+        p = comma ? comma + 1 : NULL;
+    }
+    return 0;
+}
+
 static int discover(const store_series_view *v, void *arg)
 {
     cycle *c = ((discover_ctx *)arg)->c;
@@ -206,11 +226,12 @@ static int discover(const store_series_view *v, void *arg)
     e->labels = (const istr *const *)v->labels;
     e->nlabels = v->nlabels;
     e->metric = metric;
+    int lstm = wants_lstm(c, metric);
     int rc = 0;
     if (c->has_fine)
-        rc = part_init(c, &e->fine, &c->fine_cfg, 0);
+        rc = part_init(c, &e->fine, lstm ? &c->fine_lstm_cfg : &c->fine_cfg, 0);
     if (rc == 0 && c->has_coarse)
-        rc = part_init(c, &e->coarse, &c->coarse_cfg, 1);
+        rc = part_init(c, &e->coarse, lstm ? &c->coarse_lstm_cfg : &c->coarse_cfg, 1);
     if (rc != 0) {
         part_free(&e->fine);
         part_free(&e->coarse);
@@ -349,15 +370,15 @@ static int work_alloc(cycle *c)
     size_t cap = c->cfg.fine_cap > c->cfg.coarse_cap ? c->cfg.fine_cap : c->cfg.coarse_cap;
     size_t wbytes = 0, sbytes = 0, maxh = 1;
     if (c->has_fine) {
-        uint32_t h = c->fine_cfg.horizons[c->fine_cfg.nh - 1];
-        wbytes = ens_work_size(&c->fine_cfg, h);
-        sbytes = ens_fit_scratch_size(&c->fine_cfg, c->cfg.fine_cap);
+        uint32_t h = c->fine_lstm_cfg.horizons[c->fine_lstm_cfg.nh - 1];
+        wbytes = ens_work_size(&c->fine_lstm_cfg, h);
+        sbytes = ens_fit_scratch_size(&c->fine_lstm_cfg, c->cfg.fine_cap);
         maxh = h;
     }
     if (c->has_coarse) {
-        uint32_t h = c->coarse_cfg.horizons[c->coarse_cfg.nh - 1];
-        size_t w = ens_work_size(&c->coarse_cfg, h), s = ens_fit_scratch_size(&c->coarse_cfg,
-                                                                                c->cfg.coarse_cap);
+        uint32_t h = c->coarse_lstm_cfg.horizons[c->coarse_lstm_cfg.nh - 1];
+        size_t w = ens_work_size(&c->coarse_lstm_cfg, h),
+               s = ens_fit_scratch_size(&c->coarse_lstm_cfg, c->cfg.coarse_cap);
         wbytes = w > wbytes ? w : wbytes;
         sbytes = s > sbytes ? s : sbytes;
         maxh = h > maxh ? h : maxh;
@@ -408,7 +429,7 @@ void cycle_run_once(cycle *c)
     r->nh = c->cfg.nh;
     for (uint32_t h = 0; h < c->cfg.nh; h++)
         memcpy(r->horizon[h], c->hname[h], sizeof r->horizon[h]);
-    const ens_config *shape = c->has_fine ? &c->fine_cfg : &c->coarse_cfg;
+    const ens_config *shape = c->has_fine ? &c->fine_lstm_cfg : &c->coarse_lstm_cfg;
     r->nm = shape->nm < RESULTS_MAX_MODELS ? shape->nm : RESULTS_MAX_MODELS;
     for (uint32_t m = 0; m < r->nm; m++)
         snprintf(r->model[m], sizeof r->model[m], "%s", shape->members[m]->name);
@@ -463,7 +484,7 @@ void cycle_run_once(cycle *c)
         r->ensemble_error[h] = a.ens_n[h] > 0 ? a.ens_sum[h] / a.ens_n[h] : NAN;
     }
     for (uint32_t m = 0; m < r->nm; m++)
-        r->ensemble_weight[m] = a.w_n[m] > 0 ? a.w_sum[m] / a.w_n[m] : 1.0 / r->nm;
+        r->ensemble_weight[m] = a.w_n[m] > 0 ? a.w_sum[m] / a.w_n[m] : NAN;
     c->cycles++;
     r->cycles = c->cycles;
     r->fits = c->fits;

@@ -25,6 +25,9 @@ typedef struct cycle_config {
     unsigned interval_s;                    /* seconds between cycles (>= 1) */
     size_t max_models;                      /* series given models, at most */
     double fit_budget_s;                    /* CPU seconds of fitting per cycle (at least one fit) */
+    const char *lstm_metrics;               /* comma-separated metric names that also get the
+                                               LSTM member (NULL or "": none) */
+    uint32_t lstm_seq_len, lstm_epochs;
     int show_backtest;                      /* print the scores table after fits (at most every
                                                10 minutes) and at the end */
 } cycle_config;

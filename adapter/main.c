@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * adapter/main.c -- the metrics-ai process: reads the configuration, creates the series store,
  * starts the HTTP server and waits for SIGINT/SIGTERM. The only file that exits. */
+#include <cblas.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +40,8 @@ static void report_pending(const mai_config *cfg)
 
 int main(int argc, char **argv)
 {
+    /* one BLAS thread: the problems are small and the cycle parallelises across series */
+    openblas_set_num_threads(1);
     if (argc > 1 && strcmp(argv[1], "predict") == 0)
         return predict_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "backtest") == 0)
@@ -96,6 +99,8 @@ int main(int argc, char **argv)
         .fine_cap = sc.fine_cap, .coarse_cap = sc.coarse_cap, .nh = (uint32_t)nh,
         .interval_s = cfg.interval_s > 0 ? (unsigned)cfg.interval_s : 15,
         .max_models = cfg.max_models, .show_backtest = cfg.show_backtest,
+        .lstm_metrics = cfg.lstm_metrics, .lstm_seq_len = (uint32_t)cfg.lstm_seq_len,
+        .lstm_epochs = (uint32_t)cfg.lstm_epochs,
         .fit_budget_s = 0.5 * (cfg.interval_s > 0 ? cfg.interval_s : 15)};
     for (int i = 0; i < nh && i < CYCLE_MAX_HORIZONS; i++)
         cc.horizon_s[i] = horizons[i];

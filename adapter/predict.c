@@ -44,6 +44,8 @@ typedef struct predict_opts {
     uint32_t origins_count;
     uint32_t max_history;
     uint32_t refit_every;
+    int lstm;                       /* --lstm: add the LSTM member */
+    uint32_t lstm_seq_len, lstm_epochs;
     origin_row *rows;
     size_t nrows;
 } predict_opts;
@@ -54,7 +56,7 @@ static void usage(FILE *f)
             "Usage: metrics-ai predict --input SERIES.csv [--input ...] --output FORECASTS.csv\n"
             "         [--step S] [--horizon 15m,1h,24h]\n"
             "         [--origins ORIGINS.csv | --train-fraction F --origins-count K]\n"
-            "         [--max-history N] [--refit-every K] [--timing TIMING.csv]\n"
+            "         [--max-history N] [--refit-every K] [--timing TIMING.csv] [--lstm]\n"
             "Input: timestamp,value (unix seconds or RFC 3339; header optional).\n"
             "Output: series,origin_ts,target_ts,yhat,yhat_lower,yhat_upper (80%% interval).\n"
             "  --step S            grid step in seconds or with a unit (300, 5m); default: "
@@ -67,7 +69,8 @@ static void usage(FILE *f)
             "  --max-history N     points a fit looks at (default 2016)\n"
             "  --refit-every K     full refit every K origins, online updates between "
             "(default 5)\n"
-            "  --timing FILE       CPU seconds per series (series,cpu_s)\n",
+            "  --timing FILE       CPU seconds per series (series,cpu_s)\n"
+            "  --lstm              add the LSTM member (LSTM_SEQ_LEN, LSTM_EPOCHS; slow)\n",
             ENS_MAX_HORIZONS);
 }
 
@@ -180,6 +183,9 @@ static int parse_args(int argc, char **argv, predict_opts *o, int need_output)
     o->origins_count = 20;
     o->max_history = 2016;
     o->refit_every = 5;
+    const char *seq = getenv("LSTM_SEQ_LEN"), *epochs = getenv("LSTM_EPOCHS");
+    o->lstm_seq_len = seq && atoi(seq) > 0 ? (uint32_t)atoi(seq) : 60;
+    o->lstm_epochs = epochs && atoi(epochs) >= 0 ? (uint32_t)atoi(epochs) : 10;
     const char *horizons = "15m,1h,24h";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -225,6 +231,8 @@ static int parse_args(int argc, char **argv, predict_opts *o, int need_output)
         } else if (strcmp(a, "--max-history") == 0) {
             NEED();
             o->max_history = (uint32_t)strtoul(v, NULL, 10);
+        } else if (strcmp(a, "--lstm") == 0) {
+            o->lstm = 1;
         } else if (strcmp(a, "--refit-every") == 0) {
             NEED();
             o->refit_every = (uint32_t)strtoul(v, NULL, 10);
@@ -349,6 +357,8 @@ static void make_config(const predict_opts *o, double step, ens_config *cfg)
         p.season_day = (uint32_t)floor(per_day + 0.5);
     p.season_week = p.season_day * 7;
     ens_config_default(cfg, &p, hsteps, nh);
+    if (o->lstm)
+        ens_config_add_lstm(cfg, o->lstm_seq_len, o->lstm_epochs);
 }
 
 /* The shape for a fit on y[0..n): the daily season only when the data show one. */

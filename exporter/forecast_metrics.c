@@ -92,6 +92,8 @@ void forecast_metrics_write(expo_buf *b, const results *r)
     expo_family(b, "metrics_ai_ensemble_weight", "gauge", "Mean weight of each member in the "
                 "ensemble over ready series and horizons.");
     for (uint32_t m = 0; m < r->nm; m++) {
+        if (isnan(r->ensemble_weight[m]))
+            continue;           /* no ready series has this member (the LSTM is opt-in) */
         expo_label ml = {"model", r->model[m], 0};
         expo_sample(b, "metrics_ai_ensemble_weight", &ml, 1, r->ensemble_weight[m]);
     }

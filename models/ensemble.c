@@ -21,6 +21,7 @@
 #include "arima.h"
 #include "base.h"
 #include "hw.h"
+#include "lstm.h"
 #include "naive.h"
 #include "prophet.h"
 
@@ -76,6 +77,25 @@ static void *member(ens_state *s, uint32_t m)
 static const void *member_c(const ens_state *s, uint32_t m)
 {
     return (const char *)s + s->off[m];
+}
+
+/* Puts member m in its empty state, with the options the config gives it. */
+static void member_init(ens_state *s, uint32_t m)
+{
+    const forecaster_ops *ops = s->cfg.members[m];
+    ops->init(member(s, m), &s->cfg.p);
+    if (ops == &lstm_ops)
+        lstm_set_options(member(s, m), s->cfg.lstm_seq_len, s->cfg.lstm_epochs, 1);
+}
+
+int ens_config_add_lstm(ens_config *c, uint32_t seq_len, uint32_t epochs)
+{
+    if (c->nm >= ENS_MAX_MEMBERS)
+        return -MAI_EINVAL;
+    c->members[c->nm++] = &lstm_ops;
+    c->lstm_seq_len = seq_len;
+    c->lstm_epochs = epochs;
+    return 0;
 }
 
 void ens_config_default(ens_config *c, const fc_params *p, const uint32_t *horizons, uint32_t nh)
@@ -153,7 +173,7 @@ int ens_init(void *state, const ens_config *c)
     for (uint32_t m = 0; m < c->nm; m++) {
         s->off[m] = off;
         off += align64(c->members[m]->state_size(&c->p));
-        c->members[m]->init(member(s, m), &c->p);
+        member_init(s, m);
     }
     for (uint32_t j = 0; j < c->nh; j++) {
         s->hs[j].h = c->horizons[j];
@@ -326,7 +346,7 @@ int ens_fit(void *state, const double *y, size_t n, int refit, void *scratch, vo
         if (refit && ops->refit) {
             rc = ops->refit(ms, y, nfit, scratch);
         } else {
-            ops->init(ms, &s->cfg.p);
+            member_init(s, m);
             rc = ops->fit(ms, y, nfit, scratch);
         }
         fitted += rc == 0;
@@ -358,7 +378,7 @@ int ens_fit(void *state, const double *y, size_t n, int refit, void *scratch, vo
             if (ops->refit) {
                 ops->refit(ms, y, n, scratch);
             } else {
-                ops->init(ms, &s->cfg.p);
+                member_init(s, m);
                 ops->fit(ms, y, n, scratch);
             }
         }

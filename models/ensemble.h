@@ -29,6 +29,7 @@ typedef struct ens_config {
      * members are fitted on the rest, to score them before the first forecast (0 = half the
      * window, at most the longest horizon plus two seasons). */
     uint32_t warm_points;
+    uint32_t lstm_seq_len, lstm_epochs;     /* options of an LSTM member (LSTM_SEQ_LEN/_EPOCHS) */
 } ens_config;
 
 /* What the ensemble currently believes, for exports and tests. */
@@ -51,6 +52,10 @@ void ens_config_default(ens_config *c, const fc_params *p, const uint32_t *horiz
 /* Bytes of state; the state must be 64-byte aligned (ENS_ALIGN) for reproducible numerics. */
 #define ENS_ALIGN 64
 size_t ens_state_size(const ens_config *c);
+
+/* Adds the LSTM member (for the host and pod layer signals, not every series) with the seed's
+ * LSTM_SEQ_LEN and LSTM_EPOCHS. Returns 0, or -MAI_EINVAL when the config is full. */
+int ens_config_add_lstm(ens_config *c, uint32_t seq_len, uint32_t epochs);
 /* Work memory for ens_update() and ens_forecast(h <= max_h): doubles. */
 size_t ens_work_size(const ens_config *c, size_t max_h);
 /* Scratch memory for ens_fit() on n points. */

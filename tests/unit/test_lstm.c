@@ -130,6 +130,15 @@ static void test_lstm_same_seed_is_bit_identical_other_seed_differs(void **state
     assert_memory_equal(fa->lo80, fb->lo80, 300 * sizeof(double));
     assert_memory_equal(fa->hi95, fb->hi95, 300 * sizeof(double));
     assert_memory_not_equal(fa->mean, fc->mean, 300 * sizeof(double));
+    /* the initial weights themselves depend on the seed (epochs 0: no training) */
+    lstm_set_options(a, 16, 0, 7);
+    lstm_set_options(b, 16, 0, 7);
+    lstm_set_options(c, 16, 0, 8);
+    assert_int_equal(fit_n(a, &p, y, 300, 0), 0);
+    assert_int_equal(fit_n(b, &p, y, 300, 0), 0);
+    assert_int_equal(fit_n(c, &p, y, 300, 0), 0);
+    assert_memory_equal(ia.weights, ib.weights, ia.nparams * sizeof(double));
+    assert_memory_not_equal(ia.weights, ic.weights, ia.nparams * sizeof(double));
     /* and updates keep them together */
     for (int t = 0; t < 30; t++) {
         double v = t == 7 ? NAN : 100.0 + rng_normal();
@@ -298,38 +307,37 @@ static void test_lstm_all_nan_and_short_history_fall_back(void **state)
 
 /* --- the gradient ---------------------------------------------------------------------------- */
 
-/* BPTT on a 3-cell network with 2 inputs over 6 steps and 2 windows, from non-zero states, with
- * one missing target, against central differences of the same loss (double throughout). */
+/* BPTT on a 3-cell network with 2 inputs and 3 heads over 6 steps and 2 windows, from non-zero
+ * states, with some missing targets, against central differences of the same loss (double). */
 static void test_lstm_bptt_gradient_matches_finite_differences(void **state)
 {
     (void)state;
     rng_state = 1234567ULL;
-    const uint32_t H = 3, D = 2, L = 6, B = 2;
-    size_t np = lstm_param_count(H, D);
-    assert_int_equal(np, (size_t)(D + H + 1) * 4 * H + H + 1);
+    enum { H = 3, D = 2, J = 3, L = 6, B = 2 };
+    size_t np = lstm_param_count(H, D, J);
+    assert_int_equal(np, (size_t)(D + H + 1) * 4 * H + (size_t)J * (H + 1));
     double *w = test_malloc(np * sizeof(double)), *g = test_malloc(np * sizeof(double));
-    double h0[6], c0[6], x[6 * 2 * 2], tgt[6 * 2];
+    double h0[B * H], c0[B * H], x[L * B * D], tgt[L * B * J];
     for (size_t i = 0; i < np; i++)
         w[i] = 0.6 * rng_normal();
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < B * H; i++) {
         h0[i] = 0.8 * (2 * rng_u01() - 1);
         c0[i] = 2.0 * rng_normal();
     }
-    for (int i = 0; i < 24; i++)
+    for (int i = 0; i < L * B * D; i++)
         x[i] = rng_normal();
-    for (int i = 0; i < 12; i++)
-        tgt[i] = rng_normal();
-    tgt[5] = NAN;
-    void *scratch = test_malloc(lstm_loss_grad_scratch(H, D, L, B));
-    double f0 = lstm_loss_grad(H, D, L, B, w, h0, c0, x, tgt, g, scratch);
+    for (int i = 0; i < L * B * J; i++)
+        tgt[i] = i % 7 == 3 ? NAN : rng_normal();
+    void *scratch = test_malloc(lstm_loss_grad_scratch(H, D, J, L, B));
+    double f0 = lstm_loss_grad(H, D, J, L, B, w, h0, c0, x, tgt, g, scratch);
     assert_true(isfinite(f0) && f0 > 0);
     double worst = 0.0, num2 = 0.0, diff2 = 0.0;
     for (size_t i = 0; i < np; i++) {
         const double eps = 1e-5, wi = w[i];
         w[i] = wi + eps;
-        double fp = lstm_loss_grad(H, D, L, B, w, h0, c0, x, tgt, NULL, scratch);
+        double fp = lstm_loss_grad(H, D, J, L, B, w, h0, c0, x, tgt, NULL, scratch);
         w[i] = wi - eps;
-        double fm = lstm_loss_grad(H, D, L, B, w, h0, c0, x, tgt, NULL, scratch);
+        double fm = lstm_loss_grad(H, D, J, L, B, w, h0, c0, x, tgt, NULL, scratch);
         w[i] = wi;
         double num = (fp - fm) / (2 * eps);
         double den = fabs(num) + fabs(g[i]);
@@ -346,12 +354,14 @@ static void test_lstm_bptt_gradient_matches_finite_differences(void **state)
                   np, worst, sqrt(diff2 / num2));
     assert_true(worst < 1e-4);
     assert_true(sqrt(diff2 / num2) < 1e-6);
-    /* the function returns what it computes: an all-missing target set has loss 0, grad 0 */
-    for (int i = 0; i < 12; i++)
+    /* an all-missing target set has loss 0 and gradient 0 */
+    for (int i = 0; i < L * B * J; i++)
         tgt[i] = NAN;
-    assert_close(lstm_loss_grad(H, D, L, B, w, h0, c0, x, tgt, g, scratch), 0.0, 0.0);
+    assert_close(lstm_loss_grad(H, D, J, L, B, w, h0, c0, x, tgt, g, scratch), 0.0, 0.0);
     for (size_t i = 0; i < np; i++)
         assert_close(g[i], 0.0, 0.0);
+    assert_true(isnan(lstm_loss_grad(LSTM_HIDDEN + 1, D, J, L, B, w, h0, c0, x, tgt, g,
+                                     scratch)));
     test_free(scratch);
     test_free(w);
     test_free(g);
@@ -395,6 +405,9 @@ static void test_lstm_refit_fine_tunes_from_current_weights(void **state)
     assert_true(ordered(b, 300));
     assert_close(b->mean[0], y[399] + 10.0 * sin(2.0 * M_PI * 400 / 24) -
                              10.0 * sin(2.0 * M_PI * 399 / 24), 4.0);
+    for (size_t k = 24; k < 300; k++)                   /* beyond a day: day one again */
+        assert_close(b->mean[k], b->mean[k - 24], 0.0);
+    assert_true(b->hi80[299] - b->lo80[299] > b->hi80[23] - b->lo80[23]);
     /* too short to fine-tune: -MAI_EINVAL, the state is left as it was */
     memcpy(w0, in2.weights, in.nparams * sizeof(double));
     assert_int_equal(fit_n(st, &p, y + 390, 10, 1), -MAI_EINVAL);
@@ -546,13 +559,14 @@ static void test_lstm_load_rejects_truncated_and_garbled_bytes(void **state)
     const size_t f64 = 56, hc = LSTM_SAVE_FIXED, ring = hc + 16 * LSTM_HIDDEN;
     const size_t wts = ring + 8 * 16;
     struct { size_t off; int kind; double v; uint32_t u; } cases[] = {
-        {0, 0, 0, 'X'}, {4, 0, 0, 2}, {5, 0, 0, 2}, {6, 0, 0, 2}, {6, 0, 0, 1}, {7, 0, 0, 1},
+        {0, 0, 0, 'X'}, {4, 0, 0, 2}, {5, 0, 0, 2}, {6, 0, 0, 2}, {6, 0, 0, 3}, {7, 0, 0, 8},
         {8, 1, 0, 15}, {12, 1, 0, 1}, {12, 1, 0, 17}, {16, 1, 0, LSTM_MAX_EPOCHS + 1},
-        {20, 1, 0, 24 * 2}, {24, 1, 0, 24}, {32, 1, 0, 17}, {36, 1, 0, 1},
+        {20, 1, 0, 24 * 2}, {24, 1, 0, 1}, {32, 1, 0, 17}, {36, 1, 0, 1},
         {40, 1, 0, 0},                                  /* seed 0 (low word; high word is 0) */
         {f64, 2, NAN, 0}, {f64 + 8, 2, 0.0, 0}, {f64 + 8, 2, -1.0, 0}, {f64 + 16, 2, -1.0, 0},
         {f64 + 24, 2, INFINITY, 0}, {f64 + 24, 2, 1e13, 0}, {f64 + 32, 2, NAN, 0},
-        {f64 + 48, 2, -1.0, 0}, {f64 + 64, 2, NAN, 0}, {f64 + 72, 2, 1.0, 0},
+        {f64 + 32, 2, -1e13, 0}, {f64 + 40, 2, NAN, 0}, {f64 + 56, 2, -1.0, 0},
+        {f64 + 72, 2, NAN, 0}, {f64 + 72, 2, -1.0, 0},
         {hc, 2, 1.5, 0}, {hc + 8 * LSTM_HIDDEN, 2, NAN, 0}, {ring, 2, INFINITY, 0},
         {ring + 8, 2, -1e13, 0}, {wts, 2, NAN, 0}, {wts + 80, 2, 1e7, 0},
         {wts + 8 * 100, 2, -INFINITY, 0},
@@ -619,10 +633,25 @@ static void test_lstm_sizes_and_options(void **state)
     for (int i = 0; i < 3; i++) {
         fc_params p = {300, days[i], 7 * days[i], 2016};
         assert_int_equal(lstm_ops.state_size(&p), LSTM_STATE_BYTES);
-        size_t s1 = lstm_ops.fit_scratch_size(&p, 2016), s2 = lstm_ops.fit_scratch_size(&p, 1u << 20);
+        size_t s1 = lstm_ops.fit_scratch_size(&p, 2016);
+        size_t s2 = lstm_ops.fit_scratch_size(&p, 1u << 20);
         assert_int_equal(s1, s2);                        /* bounded by max_history */
         assert_true(s1 < 4u << 20);
     }
+    uint32_t hz[LSTM_MAX_HEADS];
+    static const uint32_t hz288[17] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192,
+                                       256, 288};
+    assert_int_equal(lstm_head_horizons(288, hz), 17);
+    assert_memory_equal(hz, hz288, sizeof hz288);
+    assert_int_equal(lstm_head_horizons(24, hz), 9);
+    assert_int_equal(hz[8], 24);
+    assert_int_equal(lstm_head_horizons(0, hz), 16);
+    assert_int_equal(hz[15], 256);
+    uint32_t nj = lstm_head_horizons(86400, hz);
+    assert_int_equal(nj, LSTM_MAX_HEADS);
+    assert_int_equal(hz[nj - 1], 86400);
+    for (uint32_t j = 1; j < nj; j++)
+        assert_true(hz[j] > hz[j - 1]);
     fc_params p = {300, 24, 168, 2016};
     void *st = lstm_new(&p, 1, 5000, 0);
     lstm_info in;
