@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * exporter/forecast_metrics.c -- forecast series on /metrics (see forecast_metrics.h). A source
  * label called "metric" or "horizon" is renamed "exported_metric" / "exported_horizon", as
- * Prometheus does for clashing target labels, so no series loses a label. */
+ * Prometheus does for clashing target labels, so no series loses a label; "quantile" and "le",
+ * which the exposition format reserves for summaries and histograms, become "exported_quantile"
+ * and "exported_le" (a forecast of one quantile or bucket is a plain gauge). */
 #include "exporter/forecast_metrics.h"
 
 #include <math.h>
@@ -21,6 +23,10 @@ static size_t row_labels(const result_row *row, expo_label *out, const char *hor
             name = "exported_metric";
         else if (strcmp(name, "horizon") == 0)
             name = "exported_horizon";
+        else if (strcmp(name, "quantile") == 0)     /* reserved for summaries, */
+            name = "exported_quantile";
+        else if (strcmp(name, "le") == 0)           /* and for histogram buckets */
+            name = "exported_le";
         out[n++] = (expo_label){name, row->labels[2 * i + 1], 0};
     }
     out[n++] = (expo_label){"metric", row->metric, 0};

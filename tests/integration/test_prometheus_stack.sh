@@ -39,6 +39,7 @@ scrape_configs:
   - job_name: node
     static_configs: [{targets: ['127.0.0.1:$NODE_PORT']}]
   - job_name: metrics-ai
+    honor_labels: true
     static_configs: [{targets: ['127.0.0.1:$MAI_PORT']}]
 remote_write:
   - url: $MAI/api/v1/write
@@ -51,7 +52,7 @@ check "promtool check config accepts the generated prometheus.yml" \
     'promtool check config "$IT_TMP/prometheus.yml" >"$IT_TMP/promtool-config.out" 2>&1 ||
      { sed "s/^/  | /" "$IT_TMP/promtool-config.out"; false; }'
 
-start_proc metrics-ai "$IT_MAI" --listen "127.0.0.1:$MAI_PORT"
+start_proc metrics-ai "$IT_MAI" --listen "127.0.0.1:$MAI_PORT" --interval 1
 MAI_PID=$BG_PID
 start_proc node-exporter prometheus-node-exporter --web.listen-address="127.0.0.1:$NODE_PORT"
 NODE_PID=$BG_PID
@@ -145,6 +146,16 @@ PY
 wait_until 15 'sane_values >"$IT_TMP/sane.out" 2>&1'
 check "node_exporter values arrive sane (idle CPU rate per CPU in [0,1], sum <= $NCPU; MemAvailable <= MemTotal)" \
     'sane_values'
+
+# Forecasts of the real node_exporter series, exported and scraped back by Prometheus.
+forecast_seen() {
+    [ -n "$(prom_value "$PROM" 'count(metrics_ai_forecast{metric="node_load1",job="node"})')" ]
+}
+wait_until 10 forecast_seen
+check 'Prometheus scraped metrics_ai_forecast for node_load1 (15m and 1h horizons at least)' \
+    'num_ge "$(prom_value "$PROM" "count(metrics_ai_forecast{metric=\"node_load1\",job=\"node\"})")" 2'
+check 'forecast intervals hold the forecast (lower <= forecast <= upper) for every series' \
+    '[ -z "$(prom_query "$PROM" "metrics_ai_forecast_lower > on(instance,job,metric,horizon) group_left() metrics_ai_forecast{metric=\"node_load1\"}")" ]'
 
 check "metrics-ai /metrics passes promtool check metrics" \
     'curl -fsS --max-time 5 "$MAI/metrics" | promtool check metrics >"$IT_TMP/lint.out" 2>&1 ||

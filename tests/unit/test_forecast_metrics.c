@@ -167,7 +167,8 @@ static void assert_same(double got, double want)
 static const char *const L0[] = {"__name__", "node_load1", "instance", "a:9100", "job", "node"};
 static const char *const L1[] = {"__name__", "http_requests_total", "code", "200",
                                  "horizon", "old", "job", "api", "metric", "foo"};
-static const char *const L2[] = {"__name__", "odd", "path", "C:\\x \"q\"\nz"};
+static const char *const L2[] = {"__name__", "odd", "le", "0.5", "path", "C:\\x \"q\"\nz",
+                                 "quantile", "0.99"};
 
 static void build(results *r, result_row rows[3])
 {
@@ -193,7 +194,7 @@ static void build(results *r, result_row rows[3])
                            .ready = 1};
     rows[1] = (result_row){.labels = L1, .nlabels = 5, .metric = "http_requests_total",
                            .points = 10, .ready = 0};
-    rows[2] = (result_row){.labels = L2, .nlabels = 2, .metric = "odd", .points = 0};
+    rows[2] = (result_row){.labels = L2, .nlabels = 4, .metric = "odd", .points = 0};
     for (int i = 0; i < 3; i++)
         for (int h = 0; h < 3; h++) {
             rows[i].mean[h] = 10 * i + h + 0.125;
@@ -249,6 +250,10 @@ static void expected_labels(const result_row *row, const char *horizon, const ch
             name = "exported_metric";
         else if (strcmp(name, "horizon") == 0)
             name = "exported_horizon";
+        else if (strcmp(name, "quantile") == 0)
+            name = "exported_quantile";
+        else if (strcmp(name, "le") == 0)
+            name = "exported_le";
         out[n++] = name;
         out[n++] = row->labels[2 * i + 1];
     }
@@ -305,7 +310,9 @@ static void test_forecast_families_carry_source_labels(void **state)
     assert_non_null(s);
     assert_same(s->v, 11.125);
     /* escaping survives: the parser unescaped the value back */
-    static const char *const odd[] = {"path", "C:\\x \"q\"\nz", "metric", "odd", "horizon",
+    /* and the reserved quantile / le labels of a source series come out renamed */
+    static const char *const odd[] = {"exported_le", "0.5", "path", "C:\\x \"q\"\nz",
+                                      "exported_quantile", "0.99", "metric", "odd", "horizon",
                                       "24h", NULL};
     s = find(&pg, "metrics_ai_forecast_upper", odd);
     assert_non_null(s);
