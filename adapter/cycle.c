@@ -173,10 +173,6 @@ static void part_free(part *p)
     p->state = NULL;
 }
 
-typedef struct discover_ctx {
-    cycle *c;
-} discover_ctx;
-
 /* Whether metric is one of the comma-separated names in lstm_metrics. */
 static int wants_lstm(const cycle *c, const char *metric)
 {
@@ -194,7 +190,7 @@ static int wants_lstm(const cycle *c, const char *metric)
 
 static int discover(const store_series_view *v, void *arg)
 {
-    cycle *c = ((discover_ctx *)arg)->c;
+    cycle *c = arg;
     if (*v->model)
         return 0;
     const char *metric = "";
@@ -204,7 +200,7 @@ static int discover(const store_series_view *v, void *arg)
     if (strncmp(metric, "metrics_ai_", 11) == 0)
         return 0;                   /* our own exports, scraped back: never forecast forecasts */
     if (c->n >= c->cfg.max_models) {
-        if (!c->refused_logged) {
+        if (!c->refused_logged && c->cfg.max_models > 0) {
             log_msg(LOG_WARN, "model limit %zu reached (--max-models): further series are "
                     "stored but not forecast", c->cfg.max_models);
             c->refused_logged = 1;
@@ -413,9 +409,8 @@ static void print_backtest(const results *r)
 void cycle_run_once(cycle *c)
 {
     double w0 = wall_now();
-    discover_ctx dc = {c};
     mai_str all = {"", 0};
-    store_visit(c->cfg.st, all, discover, &dc);
+    store_visit(c->cfg.st, all, discover, c);
 
     results *r = calloc(1, sizeof *r);
     if (!r)
