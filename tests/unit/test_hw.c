@@ -459,12 +459,24 @@ static void test_hw_state_size_is_bounded(void **state)
     rng_state = 88172645463325252ULL;
     const uint32_t days[4] = {0, 24, 288, 1440};
     for (int i = 0; i < 4; i++) {
-        fc_params p = {300, days[i], 7 * days[i], 2016};
+        fc_params p = {300, days[i], 0, 2016};
         size_t sz = hw_ops.state_size(&p);
         assert_true(sz <= 8 * (size_t)days[i] + 256);
         assert_int_equal(sz, HW_STATE_BASE + 8 * (size_t)days[i]);
         assert_true(hw_ops.fit_scratch_size(&p, 1u << 20) < 8 * (3 * 2017 + 2 * (size_t)days[i] + 16));
+        /* a weekly season costs exactly 8 * season_week more state; the scratch grows only when
+         * the fit window can hold two weeks (not with 2016 points of 288 or 1440 a day) */
+        p.season_week = 7 * days[i];
+        assert_int_equal(hw_ops.state_size(&p), sz + 8 * (size_t)p.season_week);
+        size_t sc0 = hw_ops.fit_scratch_size(&(fc_params){300, days[i], 0, 2016}, 1u << 20);
+        size_t sc = hw_ops.fit_scratch_size(&p, 1u << 20);
+        if (2 * (size_t)p.season_week > 2016 || p.season_week == 0)
+            assert_int_equal(sc, sc0);
+        else
+            assert_true(sc < sc0 + 8 * (2 * (size_t)p.season_week + 2 * 2017 + 16));
     }
+    fc_params svc = {3600, 24, 168, 840};               /* the service's coarse ring */
+    assert_int_equal(hw_ops.state_size(&svc), HW_STATE_BASE + 8 * (24 + 168));
     assert_string_equal(hw_ops.name, "hw");
 }
 
@@ -554,7 +566,7 @@ static void test_hw_load_rejects_truncated_and_garbled_bytes(void **state)
     assert_int_equal(hw_ops.load(c, &other, good, n), -MAI_EPROTO);
 
     struct { size_t off; int kind; double v; uint32_t u; } cases[] = {
-        {0, 0, 0, 'X'}, {2, 0, 0, 2}, {3, 0, 0, 2},     /* magic, version, mode */
+        {0, 0, 0, 'X'}, {2, 0, 0, 3}, {3, 0, 0, 2},     /* magic, version, mode */
         {4, 1, 0, 25}, {8, 1, 0, 1}, {8, 1, 0, 12},     /* season_day, period */
         {12, 1, 0, 24}, {20, 1, 0, 1},                  /* season index, reserved */
         {32, 2, NAN, 0}, {32, 2, 1.5, 0}, {40, 2, -0.1, 0}, {48, 2, INFINITY, 0},
@@ -819,6 +831,348 @@ static void test_hw_fit_near_statsmodels_free_fit(void **state)
     test_free(st);
 }
 
+/* --- weekly season (Taylor's double-seasonal Holt-Winters) --------------------------------- */
+
+/* Hourly: a daily sine of amplitude 10 on weekdays, and a weekend (days 5 and 6 of each week)
+ * 15 lower with a daily amplitude of 2; N(0, sd^2) noise. */
+static void make_weekly(double *y, size_t n, double sd)
+{
+    for (size_t t = 0; t < n; t++) {
+        int weekend = (t / 24) % 7 >= 5;
+        y[t] = 100.0 + (weekend ? -15.0 : 0.0) +
+               (weekend ? 2.0 : 10.0) * sin(2.0 * M_PI * (double)t / 24) +
+               (sd > 0 ? sd * rng_normal() : 0);
+    }
+}
+
+static double rmse_vs(const fcbuf *b, const double *truth, size_t h)
+{
+    double s = 0.0;
+    for (size_t k = 0; k < h; k++)
+        s += (b->mean[k] - truth[k]) * (b->mean[k] - truth[k]);
+    return sqrt(s / (double)h);
+}
+
+/* Five weeks of hourly data with a daily and a weekly pattern: fit on the first four, forecast
+ * the fifth (168 steps). With season_week = 168 the weekly season is used and the RMSE against
+ * the noise-free fifth week is well below the daily-only model's. */
+static void test_hw_weekly_season_beats_daily_only_over_a_week(void **state)
+{
+    (void)state;
+    rng_state = 88172645463325252ULL;
+    static double y[840], truth[840];
+    make_weekly(y, 840, 1.0);
+    make_weekly(truth, 840, 0.0);
+    fc_params pw = {3600, 24, 168, 840}, pd = {3600, 24, 0, 840};
+    void *sw = hw_new(&pw), *sd = hw_new(&pd);
+    fcbuf *bw = fcbuf_new(), *bd = fcbuf_new();
+    assert_int_equal(hw_fit_n(sw, &pw, y, 672), 0);
+    assert_int_equal(hw_fit_n(sd, &pd, y, 672), 0);
+    hw_info iw, id;
+    hw_get_info(sw, &iw);
+    hw_get_info(sd, &id);
+    assert_int_equal(iw.period, 24);
+    assert_int_equal(iw.wperiod, 168);
+    assert_true(iw.delta > 0.0 && iw.delta < 1.0 - iw.alpha);
+    assert_int_equal(id.wperiod, 0);
+    assert_float_equal(id.delta, 0.0, 0);
+    assert_int_equal(hw_ops.forecast(sw, 168, &bw->out), 0);
+    assert_int_equal(hw_ops.forecast(sd, 168, &bd->out), 0);
+    assert_true(all_finite(bw, 168));
+    double ew = rmse_vs(bw, truth + 672, 168), ed = rmse_vs(bd, truth + 672, 168);
+    /* the 80 % interval of the weekly model covers most of the noisy fifth week */
+    int in80 = 0;
+    for (size_t k = 0; k < 168; k++)
+        in80 += y[672 + k] >= bw->lo80[k] && y[672 + k] <= bw->hi80[k];
+    print_message("hw weekly: 168-step RMSE %.3f (daily-only %.3f); alpha %.3f gamma %.4f delta "
+                  "%.4f phi %.3f; 80%% interval covers %d / 168\n",
+                  ew, ed, iw.alpha, iw.gamma, iw.delta, iw.phi, in80);
+    assert_true(ew < 2.0);
+    assert_true(ew < 0.25 * ed);
+    assert_true(in80 >= 0.6 * 168);
+    /* the fitted state runs on through update(): one more week, then the next week's forecast */
+    for (size_t t = 672; t < 840; t++)
+        hw_ops.update(sw, y[t]);
+    assert_int_equal(hw_ops.forecast(sw, 168, &bw->out), 0);
+    static double t6[1008];
+    make_weekly(t6, 1008, 0.0);
+    assert_true(rmse_vs(bw, t6 + 840, 168) < 2.0);
+    test_free(bw);
+    test_free(bd);
+    test_free(sw);
+    test_free(sd);
+}
+
+/* Below two full weeks of fitted history the weekly season is not used: forecasts and intervals
+ * are bit for bit those of season_week = 0; at exactly two weeks it is. Also when max_history cuts
+ * the window below two weeks, and when season_week is not a multiple of season_day. */
+static void test_hw_weekly_needs_two_full_weeks(void **state)
+{
+    (void)state;
+    rng_state = 88172645463325252ULL;
+    static double y[840];
+    make_weekly(y, 840, 1.0);
+    fc_params pw = {3600, 24, 168, 840}, pd = {3600, 24, 0, 840};
+    fc_params pshort = {3600, 24, 168, 335}, podd = {3600, 24, 170, 840};
+    void *sw = hw_new(&pw), *sd = hw_new(&pd), *ss = hw_new(&pshort), *so = hw_new(&podd);
+    fcbuf *bw = fcbuf_new(), *bd = fcbuf_new();
+    hw_info in;
+    const size_t lens[3] = {100, 300, 335};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(hw_fit_n(sw, &pw, y, lens[i]), 0);
+        assert_int_equal(hw_fit_n(sd, &pd, y, lens[i]), 0);
+        hw_get_info(sw, &in);
+        assert_int_equal(in.wperiod, 0);
+        assert_int_equal(in.period, lens[i] >= 48 ? 24 : 0);
+        assert_int_equal(hw_ops.forecast(sw, 400, &bw->out), 0);
+        assert_int_equal(hw_ops.forecast(sd, 400, &bd->out), 0);
+        assert_memory_equal(bw->mean, bd->mean, 400 * sizeof(double));
+        assert_memory_equal(bw->lo80, bd->lo80, 400 * sizeof(double));
+        assert_memory_equal(bw->hi95, bd->hi95, 400 * sizeof(double));
+        for (size_t t = 0; t < 30; t++) {               /* and they go on identically */
+            double v = t % 7 == 3 ? NAN : y[lens[i] + t];
+            hw_ops.update(sw, v);
+            hw_ops.update(sd, v);
+        }
+        assert_int_equal(hw_ops.forecast(sw, 400, &bw->out), 0);
+        assert_int_equal(hw_ops.forecast(sd, 400, &bd->out), 0);
+        assert_memory_equal(bw->mean, bd->mean, 400 * sizeof(double));
+        assert_memory_equal(bw->hi80, bd->hi80, 400 * sizeof(double));
+    }
+    assert_int_equal(hw_fit_n(sw, &pw, y, 336), 0);     /* exactly two weeks */
+    hw_get_info(sw, &in);
+    assert_int_equal(in.wperiod, 168);
+    assert_int_equal(hw_fit_n(sw, &pw, y, 336 + 5), 0);
+    hw_get_info(sw, &in);
+    assert_int_equal(in.wperiod, 168);
+    /* two weeks only counting from the first observed point */
+    static double yn[341];
+    memcpy(yn, y, sizeof yn);
+    for (size_t t = 0; t < 6; t++)
+        yn[t] = NAN;
+    assert_int_equal(hw_fit_n(sw, &pw, yn, 341), 0);
+    hw_get_info(sw, &in);
+    assert_int_equal(in.wperiod, 0);
+    assert_int_equal(hw_fit_n(ss, &pshort, y, 840), 0);   /* max_history 335 < two weeks */
+    hw_get_info(ss, &in);
+    assert_int_equal(in.wperiod, 0);
+    assert_int_equal(hw_fit_n(so, &podd, y, 840), 0);     /* 170 is not a number of days */
+    hw_get_info(so, &in);
+    assert_int_equal(in.wperiod, 0);
+    assert_int_equal(in.period, 24);
+    test_free(bw);
+    test_free(bd);
+    test_free(sw);
+    test_free(sd);
+    test_free(ss);
+    test_free(so);
+}
+
+/* A state with the weekly season saves as a mode-2 version-2 image of the documented size, loads
+ * back into a fresh state bit for bit (forecasts, intervals, the continuation, the next image),
+ * also in the middle of a gap; it does not load into a state sized for another season_week. */
+static void test_hw_weekly_save_load_roundtrip_is_bit_exact(void **state)
+{
+    (void)state;
+    rng_state = 88172645463325252ULL;
+    fc_params p = {3600, 24, 168, 840};
+    static double y[700];
+    make_weekly(y, 700, 1.0);
+    for (size_t t = 690; t < 700; t++)
+        y[t] = NAN;                                     /* save in the middle of a gap */
+    void *a = hw_new(&p), *c = hw_new(&p);
+    fcbuf *fa = fcbuf_new(), *fc = fcbuf_new();
+    assert_int_equal(hw_fit_n(a, &p, y, 700), 0);
+    hw_info in;
+    hw_get_info(a, &in);
+    assert_int_equal(in.wperiod, 168);
+    size_t need = hw_ops.save(a, NULL, 0);
+    assert_int_equal(need, HW_SAVE_FIXED + 8 * 24 + 8 + 8 * 168);
+    uint8_t *buf = test_malloc(need), *buf2 = test_malloc(need);
+    assert_int_equal(hw_ops.save(a, buf, need - 1), need);
+    assert_int_equal(hw_ops.save(a, buf, need), need);
+    assert_int_equal(buf[2], 2);                        /* version 2 */
+    assert_int_equal(buf[3], 2);                        /* fitted, with the week */
+    assert_int_equal(buf[20], 168);                     /* season_week */
+    assert_int_equal(hw_ops.load(c, &p, buf, need), 0);
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(hw_ops.forecast(a, 600, &fa->out), 0);
+        assert_int_equal(hw_ops.forecast(c, 600, &fc->out), 0);
+        assert_memory_equal(fa->mean, fc->mean, sizeof fa->mean);
+        assert_memory_equal(fa->lo80, fc->lo80, sizeof fa->lo80);
+        assert_memory_equal(fa->hi80, fc->hi80, sizeof fa->hi80);
+        assert_memory_equal(fa->lo95, fc->lo95, sizeof fa->lo95);
+        assert_memory_equal(fa->hi95, fc->hi95, sizeof fa->hi95);
+        assert_int_equal(hw_ops.save(c, buf2, need), need);
+        assert_memory_equal(buf, buf2, need);           /* and saves the same bytes again */
+        for (size_t t = 0; t < 101; t++) {               /* both continue identically */
+            double v = t == 5 ? NAN : 100.0 + 3.0 * rng_normal();
+            hw_ops.update(a, v);
+            hw_ops.update(c, v);
+        }
+        assert_int_equal(hw_ops.save(a, buf, need), need);
+    }
+    /* the weekly part is checked like the rest */
+    fc_params other = p;
+    other.season_week = 0;
+    void *o = hw_new(&other);
+    assert_int_equal(hw_ops.load(o, &other, buf, need), -MAI_EPROTO);
+    for (size_t len = 0; len < need; len++)
+        assert_int_equal(hw_ops.load(c, &p, buf, len), -MAI_EPROTO);
+    memcpy(buf2, buf, need);
+    put_f64(buf2 + HW_SAVE_FIXED + 8 * 24, 1.5);        /* delta out of [0, 1] */
+    assert_int_equal(hw_ops.load(c, &p, buf2, need), -MAI_EPROTO);
+    memcpy(buf2, buf, need);
+    put_f64(buf2 + need - 8, NAN);                      /* a weekly slot */
+    assert_int_equal(hw_ops.load(c, &p, buf2, need), -MAI_EPROTO);
+    memcpy(buf2, buf, need);
+    buf2[12] = 168;                                     /* season index past the week */
+    buf2[13] = buf2[14] = buf2[15] = 0;
+    assert_int_equal(hw_ops.load(c, &p, buf2, need), -MAI_EPROTO);
+    memcpy(buf2, buf, need);
+    buf2[2] = 1;                                        /* mode 2 does not exist in version 1 */
+    assert_int_equal(hw_ops.load(c, &p, buf2, need), -MAI_EPROTO);
+    test_free(o);
+    test_free(buf);
+    test_free(buf2);
+    test_free(fa);
+    test_free(fc);
+    test_free(a);
+    test_free(c);
+}
+
+/* Version-1 images (the layout before the weekly season: offset 20 reserved, no mode 2) still
+ * load: the statsmodels known answer from a version-1 image, also into a state sized for a week,
+ * and a fitted daily state's image relabelled as version 1 gives the same forecasts. */
+static void test_hw_version1_images_still_load(void **state)
+{
+    (void)state;
+    rng_state = 88172645463325252ULL;
+    uint8_t img[HW_SAVE_FIXED + 8 * 24];
+    double d[14] = {0.35, 0.35 * 0.1, 0.2, 0.9, 49.5, 0.28, 1.0, 0.0, 1.0, 0.0, 49.5, 0, 0, 0};
+    size_t n = make_blob(img, 1, 12, 12, 0, 0, 1, d, ref_a_s0);
+    img[2] = 1;                                         /* version 1 */
+    fcbuf *b = fcbuf_new(), *b2 = fcbuf_new();
+    for (uint32_t week = 0; week <= 84; week += 84) {
+        fc_params p = {300, 12, week, 2016};
+        void *st = hw_new(&p);
+        assert_int_equal(hw_ops.load(st, &p, img, n), 0);
+        for (size_t t = 0; t < 120; t++)
+            hw_ops.update(st, ref_y[t]);
+        assert_int_equal(hw_ops.forecast(st, 24, &b->out), 0);
+        for (size_t k = 0; k < 24; k++)
+            assert_float_equal(b->mean[k], ref_a_fc[k], 1e-9);
+        hw_info in;
+        hw_get_info(st, &in);
+        assert_int_equal(in.wperiod, 0);
+        /* a version-1 image with offset 20 set, or with mode 2, is refused */
+        img[20] = 84;
+        assert_int_equal(hw_ops.load(st, &p, img, n), -MAI_EPROTO);
+        img[20] = 0;
+        img[3] = 2;
+        assert_int_equal(hw_ops.load(st, &p, img, n), -MAI_EPROTO);
+        img[3] = 1;
+        test_free(st);
+    }
+    /* a fitted daily model (with a fallback state too) saved, relabelled version 1, loaded */
+    fc_params p = {300, 24, 0, 2016};
+    double y[500];
+    make_seasonal(y, 500, 24, 10.0, 1.0);
+    void *a = hw_new(&p), *c = hw_new(&p);
+    assert_int_equal(hw_fit_n(a, &p, y, 500), 0);
+    uint8_t buf[HW_SAVE_FIXED + 8 * 24];
+    size_t need = hw_ops.save(a, buf, sizeof buf);
+    assert_int_equal(need, sizeof buf);
+    buf[2] = 1;
+    assert_int_equal(hw_ops.load(c, &p, buf, need), 0);
+    assert_int_equal(hw_ops.forecast(a, 300, &b->out), 0);
+    assert_int_equal(hw_ops.forecast(c, 300, &b2->out), 0);
+    assert_memory_equal(b->mean, b2->mean, 300 * sizeof(double));
+    assert_memory_equal(b->hi95, b2->hi95, 300 * sizeof(double));
+    hw_ops.init(a, &p);
+    hw_ops.update(a, 7.0);
+    hw_ops.update(a, 9.0);
+    need = hw_ops.save(a, buf, sizeof buf);
+    buf[2] = 1;
+    assert_int_equal(hw_ops.load(c, &p, buf, need), 0);
+    assert_int_equal(hw_ops.forecast(a, 300, &b->out), 0);
+    assert_int_equal(hw_ops.forecast(c, 300, &b2->out), 0);
+    assert_memory_equal(b->mean, b2->mean, 300 * sizeof(double));
+    assert_memory_equal(b->hi95, b2->hi95, 300 * sizeof(double));
+    buf[2] = 3;                                         /* an unknown version is refused */
+    assert_int_equal(hw_ops.load(c, &p, buf, need), -MAI_EPROTO);
+    test_free(a);
+    test_free(c);
+    test_free(b);
+    test_free(b2);
+}
+
+/* Known parameters and states with a week (m = 4, mw = 12, from a mode-2 image): the mean is
+ * l + phi_h b + s_day + s_week, and v_h / sigma2 is the daily-only table value plus, for each
+ * j = mw, 2 mw, ... < h, (c_j + delta)^2 - c_j^2 with c_j = alpha + beta phi_j + gamma (the
+ * c_j of the double-seasonal model gains delta at the multiples of the week). */
+static void test_hw_weekly_forecast_and_variance_with_known_states(void **state)
+{
+    (void)state;
+    rng_state = 88172645463325252ULL;
+    const double a = 0.3, bt = 0.05, g = 0.1, dl = 0.15, phi = 0.9, l0 = 10.0, b0 = 0.5;
+    double day[4] = {1.0, -2.0, 0.5, 0.5}, week[12];
+    for (int k = 0; k < 12; k++)
+        week[k] = 0.25 * (k % 5) - 0.3 * (k / 4);
+    fc_params p = {3600, 4, 12, 2016};
+    uint8_t buf[HW_SAVE_FIXED + 8 * (4 + 1 + 12)];
+    double d[14] = {a, bt, g, phi, l0, b0, 1.0, 0.0, 1.0, 0.0, l0, 0.0, 0.0, 0.0};
+    make_blob(buf, 2, 4, 4, 5, 0, 1, d, day);           /* mode 2, season index 5 of the week */
+    buf[20] = 12;
+    put_f64(buf + HW_SAVE_FIXED + 8 * 4, dl);
+    for (int k = 0; k < 12; k++)
+        put_f64(buf + HW_SAVE_FIXED + 8 * 5 + 8 * k, week[k]);
+    void *st = hw_new(&p);
+    assert_int_equal(hw_ops.load(st, &p, buf, sizeof buf), 0);
+    hw_info in;
+    hw_get_info(st, &in);
+    assert_int_equal(in.wperiod, 12);
+    assert_float_equal(in.delta, dl, 0);
+    fcbuf *b = fcbuf_new();
+    assert_int_equal(hw_ops.forecast(st, 60, &b->out), 0);
+    double phih = 0.0, pw = 1.0, extra = 0.0, pj = 0.0, pwj = 1.0;
+    for (int h = 1; h <= 60; h++) {
+        pw *= phi;
+        phih += pw;
+        double want = l0 + phih * b0 + day[(5 + h - 1) % 4] + week[(5 + h - 1) % 12];
+        assert_float_equal(b->mean[h - 1], want, 1e-12);
+        if (h >= 2) {                                   /* j = h - 1 */
+            pwj *= phi;
+            pj += pwj;
+            if ((h - 1) % 12 == 0) {
+                double cj = a + bt * pj + g;
+                extra += (cj + dl) * (cj + dl) - cj * cj;
+            }
+        }
+        double v = relvar_table(a, bt, g, phi, 4, h) + extra;
+        double r = (b->hi95[h - 1] - b->mean[h - 1]) / Z95;
+        assert_float_equal(r * r, v, 1e-9 * v);
+    }
+    /* one observation moves the week's slot by delta e and the day's slot by gamma e */
+    double y1 = b->mean[0] + 2.0;
+    hw_ops.update(st, y1);
+    uint8_t after[sizeof buf];
+    assert_int_equal(hw_ops.save(st, after, sizeof after), sizeof after);
+    double w5, d1;
+    uint64_t bits = 0;
+    for (int k = 0; k < 8; k++)
+        bits |= (uint64_t)after[HW_SAVE_FIXED + 8 * 5 + 8 * 5 + k] << (8 * k);
+    memcpy(&w5, &bits, 8);
+    bits = 0;
+    for (int k = 0; k < 8; k++)
+        bits |= (uint64_t)after[HW_SAVE_FIXED + 8 * 1 + k] << (8 * k);
+    memcpy(&d1, &bits, 8);
+    assert_true(fabs(w5 - (week[5] + dl * 2.0)) < 1e-12);     /* (about 0: -0.3 + 0.15 x 2) */
+    assert_true(fabs(d1 - (day[1] + g * 2.0)) < 1e-12);
+    test_free(b);
+    test_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -840,6 +1194,11 @@ int main(void)
         cmocka_unit_test(test_hw_matches_statsmodels_with_known_parameters),
         cmocka_unit_test(test_hw_interval_follows_ets_variance_table),
         cmocka_unit_test(test_hw_fit_near_statsmodels_free_fit),
+        cmocka_unit_test(test_hw_weekly_season_beats_daily_only_over_a_week),
+        cmocka_unit_test(test_hw_weekly_needs_two_full_weeks),
+        cmocka_unit_test(test_hw_weekly_save_load_roundtrip_is_bit_exact),
+        cmocka_unit_test(test_hw_version1_images_still_load),
+        cmocka_unit_test(test_hw_weekly_forecast_and_variance_with_known_states),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
