@@ -13,6 +13,7 @@
 #include "adapter/http.h"
 #include "adapter/log.h"
 #include "adapter/predict.h"
+#include "adapter/score_cmd.h"
 #include "adapter/selfstats.h"
 #include "adapter/store.h"
 #include "adapter/write_handler.h"
@@ -46,6 +47,8 @@ int main(int argc, char **argv)
         return predict_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "backtest") == 0)
         return backtest_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "score") == 0)
+        return score_main(argc - 1, argv + 1);
     static mai_config cfg;
     char err[512];
     if (config_load(&cfg, argc, argv, NULL, err, sizeof err) != 0) {

@@ -494,6 +494,16 @@ static int predict_series(const predict_opts *o, const char *path, FILE *out, do
     return rc;
 }
 
+double predict_parse_duration(const char *s)
+{
+    return parse_duration(s);
+}
+
+void predict_series_name(const char *path, char *out, size_t cap)
+{
+    series_name(path, out, cap);
+}
+
 int predict_main(int argc, char **argv)
 {
     predict_opts o;
