@@ -198,7 +198,7 @@ static const opt flag_opts[] = {
       .help = "Forecast horizons; empty: HORIZON_MIN,1h,24h,7d" },
     { .name = "--lstm-metrics", .metavar = "LIST", .parse = P_STR, FIELD(lstm_metrics),
       .flags = O_EMPTY_OK, .group = G_SERVICE,
-      .help = "Metric names whose series also get the LSTM member" },
+      .help = "Series given the LSTM: layer (host/pod), none, or names" },
     /* General. */
     { .name = "--help", .short_name = 'h', .parse = P_HELP, .group = G_GENERAL,
       .help = "Print this help and exit" },
@@ -935,6 +935,7 @@ void config_defaults(mai_config *c)
     c->coarse_days = 35;
     c->coarse_step_s = 3600;
     c->max_models = 10000;
+    memcpy(c->lstm_metrics, "layer", sizeof "layer");
 }
 
 int config_load(mai_config *c, int argc, char **argv, config_getenv_fn getenv_fn,

@@ -14,6 +14,7 @@
 #include "adapter/log.h"
 #include "adapter/predict.h"
 #include "adapter/score_cmd.h"
+#include "adapter/signals.h"
 #include "adapter/selfstats.h"
 #include "adapter/store.h"
 #include "adapter/write_handler.h"
@@ -49,6 +50,8 @@ int main(int argc, char **argv)
         return backtest_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "score") == 0)
         return score_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "rules") == 0)
+        return rules_main(argc - 1, argv + 1);
     static mai_config cfg;
     char err[512];
     if (config_load(&cfg, argc, argv, NULL, err, sizeof err) != 0) {
@@ -93,6 +96,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "metrics-ai: cannot create the series store: %s\n", mai_strerror(rc));
         return 1;
     }
+    /* --lstm-metrics: "layer" (the default) = the catalogue's host and pod layer signals */
+    char lstm_metrics[MAI_CONFIG_PATH_MAX] = "";
+    if (strcmp(cfg.lstm_metrics, "layer") == 0) {
+        size_t n, len = 0;
+        const signal_def *sig = signals_builtin(&n);
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(sig[i].layer, "host") == 0 || strcmp(sig[i].layer, "pod") == 0)
+                len += (size_t)snprintf(lstm_metrics + len, sizeof lstm_metrics - len, "%s%s",
+                                        len ? "," : "", sig[i].record);
+    } else if (strcmp(cfg.lstm_metrics, "none") != 0) {
+        snprintf(lstm_metrics, sizeof lstm_metrics, "%s", cfg.lstm_metrics);
+    }
     results_box *box = results_box_create();
     cycle *cyc = NULL;
     double horizons[MAI_CONFIG_MAX_HORIZONS];
@@ -102,7 +117,7 @@ int main(int argc, char **argv)
         .fine_cap = sc.fine_cap, .coarse_cap = sc.coarse_cap, .nh = (uint32_t)nh,
         .interval_s = cfg.interval_s > 0 ? (unsigned)cfg.interval_s : 15,
         .max_models = cfg.max_models, .show_backtest = cfg.show_backtest,
-        .lstm_metrics = cfg.lstm_metrics, .lstm_seq_len = (uint32_t)cfg.lstm_seq_len,
+        .lstm_metrics = lstm_metrics, .lstm_seq_len = (uint32_t)cfg.lstm_seq_len,
         .lstm_epochs = (uint32_t)cfg.lstm_epochs,
         .fit_budget_s = 0.5 * (cfg.interval_s > 0 ? cfg.interval_s : 15)};
     for (int i = 0; i < nh && i < CYCLE_MAX_HORIZONS; i++)
