@@ -30,11 +30,13 @@ MAI=http://127.0.0.1:$MAI_PORT
 NODE=http://127.0.0.1:$NODE_PORT
 PROM=http://127.0.0.1:$PROM_PORT
 
+"$IT_MAI" rules --interval 1s --output "$IT_TMP/rules.yml" || exit 1
 cat >"$IT_TMP/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
   scrape_timeout: 1s
   evaluation_interval: 1s
+rule_files: ['$IT_TMP/rules.yml']
 scrape_configs:
   - job_name: node
     static_configs: [{targets: ['127.0.0.1:$NODE_PORT']}]
@@ -156,6 +158,37 @@ check 'Prometheus scraped metrics_ai_forecast for node_load1 (15m and 1h horizon
     'num_ge "$(prom_value "$PROM" "count(metrics_ai_forecast{metric=\"node_load1\",job=\"node\"})")" 2'
 check 'forecast intervals hold the forecast (lower <= forecast <= upper) for every series' \
     '[ -z "$(prom_query "$PROM" "metrics_ai_forecast_lower > on(instance,job,metric,horizon) group_left() metrics_ai_forecast{metric=\"node_load1\"}")" ]'
+
+# The catalogue's recording rules, evaluated by Prometheus and remote-written: HOST_CPU, HOST_MEM
+# and DISK_USAGE for the local node, with a disk row for /.
+check "promtool check rules accepts the rules metrics-ai printed" \
+    'promtool check rules "$IT_TMP/rules.yml" >"$IT_TMP/rules.out" 2>&1 || { sed "s/^/  | /" "$IT_TMP/rules.out"; false; }'
+signals_arrived() {
+    for m in instance:metrics_ai_host_cpu:ratio instance:metrics_ai_host_mem:ratio \
+             instance_mountpoint:metrics_ai_disk_usage:ratio; do
+        curl -fsS --max-time 5 "$MAI/api/v1/store?metric=$m&points=3" >"$IT_TMP/sig-$m.json" || return 1
+        grep -q '"values":\[[^]]*[0-9]' "$IT_TMP/sig-$m.json" || return 1
+    done
+}
+wait_until 15 signals_arrived
+check "HOST_CPU, HOST_MEM and DISK_USAGE recorded series arrive, ratios in [0,1], with a row for /" \
+    'signals_arrived && python3 - "$IT_TMP" <<'"'"'PY'"'"'
+import json, sys
+d = sys.argv[1]
+def series(m):
+    return json.load(open(f"{d}/sig-{m}.json"))["data"]["series"]
+for m in ("instance:metrics_ai_host_cpu:ratio", "instance:metrics_ai_host_mem:ratio",
+          "instance_mountpoint:metrics_ai_disk_usage:ratio"):
+    vals = [v for s in series(m) for v in s["fine"]["values"] if v is not None]
+    assert vals and all(0 <= v <= 1 for v in vals), (m, vals)
+disk = series("instance_mountpoint:metrics_ai_disk_usage:ratio")
+assert any(s["labels"].get("mountpoint") == "/" for s in disk), [s["labels"] for s in disk]
+root = [s for s in disk if s["labels"].get("mountpoint") == "/"][0]
+print("  host cpu %.3f, host mem %.3f, disk / %.3f" % tuple(
+    [v for v in s["fine"]["values"] if v is not None][-1]
+    for s in (series("instance:metrics_ai_host_cpu:ratio")[0],
+              series("instance:metrics_ai_host_mem:ratio")[0], root)))
+PY'
 
 check "metrics-ai /metrics passes promtool check metrics" \
     'curl -fsS --max-time 5 "$MAI/metrics" | promtool check metrics >"$IT_TMP/lint.out" 2>&1 ||
