@@ -12,6 +12,7 @@
 #include "adapter/cycle.h"
 #include "adapter/http.h"
 #include "adapter/log.h"
+#include "adapter/naming.h"
 #include "adapter/predict.h"
 #include "adapter/score_cmd.h"
 #include "adapter/signals.h"
@@ -68,6 +69,12 @@ int main(int argc, char **argv)
     }
     log_set_verbosity(cfg.verbose_level);
     report_pending(&cfg);
+    naming *names = NULL;       /* checks INSTANCE_ALIAS_MAP now, not at the first alert */
+    if (naming_create(&cfg, &names, err, sizeof err) != 0) {
+        fprintf(stderr, "metrics-ai: %s\n", err);
+        return 2;
+    }
+    naming_destroy(names);
 
     /* Signals are taken synchronously by this thread; every other thread blocks them. */
     sigset_t sigs;
