@@ -17,13 +17,17 @@
 
 #include "adapter/intern.h"
 #include "adapter/log.h"
+#include "adapter/signals.h"
+#include "models/anomaly.h"
 #include "models/base.h"
 #include "models/ensemble.h"
+#include "models/eta.h"
 #include "models/ring.h"
 #include "models/season.h"
 
 #define MIN_FIT 24          /* points before a part's first fit */
 #define SKILL_MIN_SCORED 5  /* scored forecasts before skill is exported */
+#define ETA_DAYS 30         /* time-to-threshold looks this far ahead (the seed's SOON range) */
 
 typedef struct part {
     int used;
@@ -43,7 +47,10 @@ typedef struct model_entry {
     const istr *const *labels;
     uint32_t nlabels;
     const char *metric;
+    const signal_def *sig;          /* catalogue signal with a saturation threshold, or NULL */
     part fine, coarse;
+    an_state an;                    /* streaming anomaly score over the fine points */
+    double anomaly;                 /* highest score of the points fed in the last cycle */
 } model_entry;
 
 struct cycle {
@@ -62,6 +69,8 @@ struct cycle {
     double *work;
     double *path;                   /* mean, lo80, hi80 of the longest path */
     size_t path_h;
+    size_t eta_h;                   /* coarse steps in ETA_DAYS */
+    double *eta_t;                  /* coarse ring times for the linear ETA */
     /* totals */
     uint64_t cycles, fits;
     double fit_seconds;
@@ -222,6 +231,14 @@ static int discover(const store_series_view *v, void *arg)
     e->labels = (const istr *const *)v->labels;
     e->nlabels = v->nlabels;
     e->metric = metric;
+    size_t nsig;
+    const signal_def *sigs = signals_builtin(&nsig);
+    for (size_t i = 0; i < nsig; i++)
+        if (strcmp(sigs[i].record, metric) == 0 && !isnan(sigs[i].threshold))
+            e->sig = &sigs[i];
+    an_config ac;
+    an_config_default(&ac);
+    an_init(&e->an, &ac);
     int lstm = wants_lstm(c, metric);
     int rc = 0;
     if (c->has_fine)
@@ -239,6 +256,14 @@ static int discover(const store_series_view *v, void *arg)
     return 0;
 }
 
+static int member_index(const part *p, const char *name)
+{
+    for (uint32_t m = 0; m < p->cfg.nm; m++)
+        if (strcmp(p->cfg.members[m]->name, name) == 0)
+            return (int)m;
+    return -1;
+}
+
 /* Feeds the buckets finished since the last cycle. */
 static void feed(cycle *c, model_entry *e, part *p, int coarse)
 {
@@ -248,10 +273,51 @@ static void feed(cycle *c, model_entry *e, part *p, int coarse)
                                 &first, &newest);
     for (size_t i = 0; i < n; i++)
         ens_update(p->state, c->ring_buf[i], c->work);
+    if (!coarse && n) {
+        e->anomaly = 0;
+        for (size_t i = 0; i < n; i++) {
+            double a = an_update(&e->an, c->ring_buf[i]);
+            e->anomaly = a > e->anomaly ? a : e->anomaly;
+        }
+    }
     if (n) {
         p->points += n;
         p->last_bucket = first + (int64_t)n - 1;
     }
+}
+
+/* Time to the signal's threshold from the coarse part: along the ensemble's path (bounds from
+ * its 80% interval), along the Prophet-style member's, and by a robust line through the coarse
+ * ring (seconds; INFINITY when not within ETA_DAYS). */
+static void eta(cycle *c, model_entry *e, result_row *row)
+{
+    part *p = &e->coarse;
+    if (!e->sig || !p->used || p->points == 0)
+        return;
+    size_t h = c->eta_h;
+    double step = (double)c->cfg.coarse_step_s, thr = e->sig->threshold;
+    fc_output o = {c->path, c->path + h, c->path + 2 * h, NULL, NULL};
+    ens_forecast(p->state, h, &o, c->work);
+    int64_t first = 0, newest;
+    size_t n = store_ring_since(c->cfg.st, e->ref, 1, RING_EMPTY, c->ring_buf, c->cfg.coarse_cap,
+                                &first, &newest);
+    double current = n ? c->ring_buf[n - 1] : NAN;
+    row->signal = e->sig->id;
+    row->threshold = thr;
+    row->eta[0] = eta_from_path(c->path, h, step, thr, current);
+    row->eta_lower = eta_from_path(c->path + 2 * h, h, step, thr, current);  /* hi80: earliest */
+    row->eta_upper = eta_from_path(c->path + h, h, step, thr, current);      /* lo80: latest */
+    int pm = member_index(p, "prophet");
+    fc_output po = {c->path, NULL, NULL, NULL, NULL};
+    row->eta[2] = pm >= 0 && ens_member_forecast(p->state, (uint32_t)pm, h, &po) == 0
+                      ? eta_from_path(c->path, h, step, thr, current) : INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        c->eta_t[i] = (double)(first + (int64_t)i) * step;
+        c->hist[i] = c->ring_buf[i];
+    }
+    row->eta[1] = n >= 3 ? eta_linear(c->eta_t, c->hist, n, thr, ETA_DAYS * 86400.0, NULL, NULL)
+                         : INFINITY;
+    row->has_eta = 1;
 }
 
 static int fit_due(const part *p)
@@ -293,13 +359,6 @@ static void fit(cycle *c, model_entry *e, part *p, int coarse)
     p->fitted_at = p->points;
 }
 
-static int member_index(const part *p, const char *name)
-{
-    for (uint32_t m = 0; m < p->cfg.nm; m++)
-        if (strcmp(p->cfg.members[m]->name, name) == 0)
-            return (int)m;
-    return -1;
-}
 
 /* Sums over ready series for the per-model figures of a result set. */
 typedef struct agg {
@@ -383,9 +442,21 @@ static int work_alloc(cycle *c)
     c->hist = malloc(cap * sizeof *c->hist);
     c->scratch = aligned_alloc(ENS_ALIGN, mai_round_up(sbytes + 64, ENS_ALIGN));
     c->work = aligned_alloc(ENS_ALIGN, mai_round_up(wbytes, ENS_ALIGN));
+    c->eta_h = (size_t)(ETA_DAYS * 86400 / c->cfg.coarse_step_s);
+    if (c->has_coarse) {
+        size_t w = ens_work_size(&c->coarse_lstm_cfg, c->eta_h);
+        if (w > wbytes) {
+            free(c->work);
+            wbytes = w;
+            c->work = aligned_alloc(ENS_ALIGN, mai_round_up(wbytes, ENS_ALIGN));
+        }
+        maxh = c->eta_h > maxh ? c->eta_h : maxh;
+    }
     c->path = malloc(3 * maxh * sizeof *c->path);
     c->path_h = maxh;
-    return (c->ring_buf && c->hist && c->scratch && c->work && c->path) ? 0 : -MAI_ENOMEM;
+    c->eta_t = malloc(cap * sizeof *c->eta_t);
+    return (c->ring_buf && c->hist && c->scratch && c->work && c->path && c->eta_t)
+               ? 0 : -MAI_ENOMEM;
 }
 
 /* The --show-backtest table: the online backtest every ensemble keeps (each member's forecasts
@@ -469,6 +540,17 @@ void cycle_run_once(cycle *c)
             row->points += p->points;
             row->ready &= p->fitted_at > 0;
             r->state_bytes += p->bytes;
+        }
+        row->anomaly = e->anomaly;
+        eta(c, e, row);
+        if (row->has_eta && strcmp(e->sig->id, "DISK_USAGE") == 0) {
+            int level = eta_alert_level(eta_days_seed(row->eta[0]));
+            r->disk_critical += level == ETA_CRITICAL;
+            r->disk_warning += level == ETA_WARNING;
+            r->disk_soon += level == ETA_SOON;
+        } else if (row->has_eta && (strcmp(e->sig->layer, "io") == 0 ||
+                                    strcmp(e->sig->layer, "net") == 0)) {
+            r->io_network_crisis += row->eta[0] <= ETA_DAYS * 86400.0;
         }
         r->models_ready += (uint64_t)row->ready;
     }
@@ -582,6 +664,7 @@ void cycle_destroy(cycle *c)
     free(c->scratch);
     free(c->work);
     free(c->path);
+    free(c->eta_t);
     pthread_cond_destroy(&c->cv);
     pthread_mutex_destroy(&c->mu);
     free(c);

@@ -54,6 +54,60 @@ static void per_horizon(expo_buf *b, const results *r, const char *name, const c
     }
 }
 
+/* Time to a catalogue signal's saturation threshold, per method, and the ensemble's bounds. */
+static void eta_families(expo_buf *b, const results *r)
+{
+    static const char *const methods[3] = {"ensemble", "linear", "prophet"};
+    expo_label l[MAX_LABELS + 3];
+    char thr[32];
+    const char *names[3] = {"metrics_ai_time_to_threshold_seconds",
+                            "metrics_ai_time_to_threshold_lower_seconds",
+                            "metrics_ai_time_to_threshold_upper_seconds"};
+    const char *help[3] = {"Time until the signal reaches its saturation threshold; +Inf when "
+                           "not within 30 days.",
+                           "Earliest time to the threshold within the ensemble's 80% interval.",
+                           "Latest time to the threshold within the ensemble's 80% interval."};
+    for (int f = 0; f < 3; f++) {
+        expo_family(b, names[f], "gauge", help[f]);
+        for (size_t i = 0; i < r->nrows; i++) {
+            const result_row *row = &r->rows[i];
+            if (!row->has_eta)
+                continue;
+            expo_format_double(thr, row->threshold);
+            for (int m = 0; m < (f == 0 ? 3 : 1); m++) {
+                size_t n = row_labels(row, l, NULL);
+                l[n++] = (expo_label){"signal", row->signal, 0};
+                l[n++] = (expo_label){"threshold", thr, 0};
+                l[n++] = (expo_label){"method", methods[m], 0};
+                double v = f == 0 ? row->eta[m] : f == 1 ? row->eta_lower : row->eta_upper;
+                expo_sample(b, names[f], l, n, v);
+            }
+        }
+    }
+}
+
+static void alert_counts(expo_buf *b, const results *r)
+{
+    struct { const char *name, *help; uint64_t v; } c[] = {
+        {"metrics_ai_disk_alerts_critical", "Disks predicted to reach 90% within 3 days.",
+         r->disk_critical},
+        {"metrics_ai_disk_alerts_warning", "Disks predicted to reach 90% in 3 to 7 days.",
+         r->disk_warning},
+        {"metrics_ai_disk_alerts_soon", "Disks predicted to reach 90% in 7 to 30 days.",
+         r->disk_soon},
+        {"metrics_ai_io_network_crisis", "I/O and network signals predicted to saturate "
+         "within 30 days.", r->io_network_crisis},
+    };
+    /* The seed's metrics_ai_disk_alerts_total and metrics_ai_io_network_crisis_total are gauges
+     * named like counters, which promtool's lint refuses: /metrics carries the three levels and
+     * metrics_ai_io_network_crisis (sum them for the total); the Pushgateway push keeps the
+     * seed's names. */
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        expo_family(b, c[i].name, "gauge", c[i].help);
+        expo_sample(b, c[i].name, NULL, 0, (double)c[i].v);
+    }
+}
+
 void forecast_metrics_write(expo_buf *b, const results *r)
 {
     per_horizon(b, r, "metrics_ai_forecast", "Ensemble forecast of the series named by metric, "
@@ -67,6 +121,15 @@ void forecast_metrics_write(expo_buf *b, const results *r)
                 "the trivial forecast).", 3);
 
     expo_label l[MAX_LABELS];
+    expo_family(b, "metrics_ai_anomaly_score", "gauge", "Streaming anomaly score in [0,1] of the "
+                "series' newest points (the highest since the last cycle).");
+    for (size_t i = 0; i < r->nrows; i++) {
+        size_t n = row_labels(&r->rows[i], l, NULL);
+        expo_sample(b, "metrics_ai_anomaly_score", l, n, r->rows[i].anomaly);
+    }
+    eta_families(b, r);
+    alert_counts(b, r);
+
     expo_family(b, "metrics_ai_forecast_points", "gauge", "Points of the series the models have "
                 "seen (warm-up progress).");
     for (size_t i = 0; i < r->nrows; i++) {

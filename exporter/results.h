@@ -23,6 +23,13 @@ typedef struct result_row {
     double skill[RESULTS_MAX_HORIZONS];     /* ensemble MAE / seasonal naive MAE; NaN unknown */
     uint64_t points;            /* ring points the models have seen */
     int ready;                  /* 1 once fitted; before, a last-value fallback is exported */
+    double anomaly;             /* streaming anomaly score in [0,1] */
+    /* time to the catalogue signal's saturation threshold (has_eta set), seconds, INFINITY when
+     * not within 30 days: eta[0] ensemble, eta[1] linear, eta[2] prophet */
+    int has_eta;
+    const char *signal;         /* "DISK_USAGE" */
+    double threshold;
+    double eta[3], eta_lower, eta_upper;
 } result_row;
 
 typedef struct results {
@@ -43,6 +50,9 @@ typedef struct results {
     uint64_t state_bytes;       /* model state held for all series */
     uint64_t models;            /* series with models */
     uint64_t models_ready;
+    /* the seed's alert counts that the forecasts answer */
+    uint64_t disk_critical, disk_warning, disk_soon;    /* DISK_USAGE: < 3, 3-7, 7-30 days to 90% */
+    uint64_t io_network_crisis;     /* I/O and network signals predicted to saturate in 30 days */
     /* the label strings of rows point into memory the store keeps alive; the cycle owns rows */
     void (*free_fn)(struct results *);
 } results;

@@ -19,6 +19,7 @@
 #include "adapter/cycle.h"
 #include "adapter/store.h"
 #include "exporter/results.h"
+#include "models/eta.h"
 
 #include "req_builder.h"
 
@@ -31,6 +32,8 @@
 static const char *const GAUGE[] = {"__name__", "node_load1", "instance", "a:9100", NULL};
 static const char *const COUNTER[] = {"__name__", "http_requests_total", "job", "api", NULL};
 static const char *const CONST[] = {"__name__", "const_gauge", "job", "c", NULL};
+static const char *const DISK[] = {"__name__", "instance_mountpoint:metrics_ai_disk_usage:ratio",
+                                   "instance", "a:9100", "mountpoint", "/", NULL};
 static const char *const OWN[] = {"__name__", "metrics_ai_forecast", "horizon", "15m",
                                   "metric", "node_load1", NULL};
 
@@ -105,7 +108,8 @@ static void ingest_minutes(fixture *f, const char *const *const *series, int64_t
                 int64_t t_s = m * MIN_S;
                 double v = series[k] == COUNTER ? counter_at(t_s)
                          : series[k] == CONST ? 42.0
-                         : series[k] == GAUGE ? gauge_at(t_s) : 1.0;
+                         : series[k] == GAUGE ? gauge_at(t_s)
+                         : series[k] == DISK ? 0.5 + 0.005 * (double)t_s / HOUR_S : 1.0;
                 rb_sample(f->rb, se, T0_MS + t_s * 1000, v);
             }
         }
@@ -373,6 +377,42 @@ static void test_interval_holds_forecast_on_growing_series(void **state)
     fx_free(&f);
 }
 
+/* A disk filling 0.5% an hour from 50%: after 40 h it is at 70%, 40 h from 90%. */
+static void test_disk_signal_gets_time_to_threshold(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_store(&f);
+    cycle_config c = base_config(&f);
+    fx_cycle(&f, &c);
+    static const char *const *const series[] = {DISK, NULL};
+    for (int i = 0; i < 4; i++) {
+        ingest_minutes(&f, series, 10 * 60);
+        cycle_run_once(f.cyc);
+    }
+    const results *r = results_acquire(f.box);
+    assert_non_null(r);
+    const result_row *row = row_of(r, "instance_mountpoint:metrics_ai_disk_usage:ratio");
+    assert_non_null(row);
+    assert_int_equal(row->has_eta, 1);
+    assert_string_equal(row->signal, "DISK_USAGE");
+    assert_near(row->threshold, 0.9, 1e-12, "threshold");
+    double want = 40.0 * HOUR_S;                   /* the last finished hour is one behind */
+    assert_near(row->eta[1], want, 0.05 * want + HOUR_S, "linear ETA");
+    /* a young ensemble (few 24h forecasts scored yet) still gives its flat members weight, so
+     * its crossing comes later than the line's; it must come, and within the 30-day range */
+    assert_true(isfinite(row->eta[0]) && row->eta[0] >= 0.8 * want && row->eta[0] <= 3 * want);
+    assert_true(row->eta_lower <= row->eta[0] && row->eta[0] <= row->eta_upper);
+    /* the disk is counted once, at the level its ensemble ETA gives */
+    int level = eta_alert_level(eta_days_seed(row->eta[0]));
+    assert_true(level >= ETA_SOON);
+    assert_int_equal(r->disk_critical + r->disk_warning + r->disk_soon, 1);
+    assert_int_equal(level == ETA_CRITICAL ? r->disk_critical
+                     : level == ETA_WARNING ? r->disk_warning : r->disk_soon, 1);
+    results_release(f.box, r);
+    fx_free(&f);
+}
+
 static void test_horizon_names(void **state)
 {
     (void)state;
@@ -478,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_max_models_is_respected),
         cmocka_unit_test(test_zero_budget_fits_one_per_cycle),
         cmocka_unit_test(test_interval_holds_forecast_on_growing_series),
+        cmocka_unit_test(test_disk_signal_gets_time_to_threshold),
         cmocka_unit_test(test_horizon_names),
         cmocka_unit_test(test_create_rejects_bad_configs),
         cmocka_unit_test(test_thread_starts_and_stops),

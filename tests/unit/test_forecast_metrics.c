@@ -234,6 +234,10 @@ static const char *const FAMILIES[] = {
     "metrics_ai_model_error", "metrics_ai_ensemble_weight", "metrics_ai_cycle_duration_seconds",
     "metrics_ai_cycles_total", "metrics_ai_model_fits_total",
     "metrics_ai_model_fit_seconds_total", "metrics_ai_models", "metrics_ai_model_state_bytes",
+    "metrics_ai_anomaly_score", "metrics_ai_time_to_threshold_seconds",
+    "metrics_ai_time_to_threshold_lower_seconds", "metrics_ai_time_to_threshold_upper_seconds",
+    "metrics_ai_disk_alerts_critical", "metrics_ai_disk_alerts_warning",
+    "metrics_ai_disk_alerts_soon", "metrics_ai_io_network_crisis",
 };
 #define NFAM (sizeof FAMILIES / sizeof FAMILIES[0])
 
@@ -507,9 +511,44 @@ static void test_promtool_accepts_the_page(void **state)
     free(text);
 }
 
+static void test_eta_and_anomaly_exports(void **state)
+{
+    (void)state;
+    results r;
+    result_row rows[3];
+    build(&r, rows);
+    rows[0].anomaly = 0.75;
+    rows[0].has_eta = 1;
+    rows[0].signal = "DISK_USAGE";
+    rows[0].threshold = 0.9;
+    rows[0].eta[0] = 86400;
+    rows[0].eta[1] = INFINITY;
+    rows[0].eta[2] = 43200;
+    rows[0].eta_lower = 3600;
+    rows[0].eta_upper = INFINITY;
+    r.disk_critical = 1;
+    char *text = render(&r);
+    static page pg;
+    parse_page(text, &pg);
+    const char *want[2 * MAXL + 1];
+    expected_labels(&rows[0], NULL, want);
+    const sample *s = find(&pg, "metrics_ai_anomaly_score", want);
+    assert_non_null(s);
+    assert_same(s->v, 0.75);
+    assert_int_equal(count_named(&pg, "metrics_ai_time_to_threshold_seconds"), 3);
+    assert_int_equal(count_named(&pg, "metrics_ai_time_to_threshold_lower_seconds"), 1);
+    assert_non_null(strstr(text, "method=\"linear\"} +Inf\n"));
+    assert_non_null(strstr(text, "signal=\"DISK_USAGE\",threshold=\"0.9\",method=\"ensemble\"} "
+                                 "86400\n"));
+    assert_non_null(strstr(text, "\nmetrics_ai_disk_alerts_critical 1\n"));
+    assert_null(strstr(text, "_alerts_total"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_eta_and_anomaly_exports),
         cmocka_unit_test(test_forecast_families_carry_source_labels),
         cmocka_unit_test(test_nan_skill_and_model_error_are_omitted),
         cmocka_unit_test(test_each_family_has_help_and_type_once),
