@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * models/anomaly.c -- streaming anomaly score (see anomaly.h). The deviation of the point, and
  * of a short EW mean, from an EW level fixed before the point is seen, is standardised by the
- * running extreme of past deviations of the same sign: matching the record scores 0.5. */
+ * running extreme of past deviations of the same sign: matching the record scores 0.5. The
+ * score then decays from the highest recent value rather than dropping at once (hold). */
 #include "models/anomaly.h"
 
 #include <math.h>
@@ -18,6 +19,7 @@ void an_config_default(an_config *c)
         .spans = {1, 6},
         .warm = 100,
         .half_life = 0,
+        .hold_half_life = 30,
     };
 }
 
@@ -25,13 +27,15 @@ int an_init(an_state *s, const an_config *c)
 {
     if (c->persistence == 0 || c->persistence > AN_MAX_PERSIST || !(c->min_change >= 0) ||
         (c->direction != AN_BOTH && c->direction != AN_UP && c->direction != AN_DOWN) ||
-        !(c->level_alpha > 0 && c->level_alpha <= 1) || !(c->half_life >= 0))
+        !(c->level_alpha > 0 && c->level_alpha <= 1) || !(c->half_life >= 0) ||
+        !(c->hold_half_life >= 0))
         return -MAI_EINVAL;
     for (int j = 0; j < AN_SCALES; j++)
         if (c->spans[j] == 0)
             return -MAI_EINVAL;
     *s = (an_state){.c = *c};
     s->decay = c->half_life > 0 ? pow(0.5, 1.0 / c->half_life) : 1.0;
+    s->hold_decay = c->hold_half_life > 0 ? pow(0.5, 1.0 / c->hold_half_life) : 0.0;
     return 0;
 }
 
@@ -103,5 +107,9 @@ double an_update(an_state *s, double y)
             out = s->raw[k];
     if (s->seen <= c->persistence)  /* fewer than K points: the ring is not full yet */
         out = 0;
-    return s->last = out;
+    /* hold: a decaying memory of the highest recent score (hold_decay 0 = off) */
+    s->held *= s->hold_decay;
+    if (out > s->held)
+        s->held = out;
+    return s->last = s->held;
 }

@@ -23,6 +23,10 @@ typedef struct an_config {
     uint32_t spans[AN_SCALES];  /* EW spans of the residual scales, in points (1 = the point) */
     uint32_t warm;          /* finite points seen before any score is given */
     double half_life;       /* of the running extreme residual, in points; 0 = never decays */
+    double hold_half_life;  /* after the persistence minimum, the score is held at the highest
+                             * recent score decayed with this half-life (points); 0 = off. A big
+                             * event keeps a high score for a while, so it outranks isolated
+                             * smaller blips when one threshold is shared across series. */
 } an_config;
 
 typedef struct an_state {
@@ -33,6 +37,8 @@ typedef struct an_state {
     double sm[AN_SCALES];   /* short EW means */
     double hi[AN_SCALES][2];    /* running extreme of past deviations, [0] up, [1] down */
     double decay;
+    double hold_decay;      /* per point, from hold_half_life */
+    double held;            /* the held score */
     double raw[AN_MAX_PERSIST]; /* last raw scores, a ring */
     double dev[AN_MAX_PERSIST][AN_SCALES];  /* their signed deviations, not yet in hi */
     uint32_t pos;
@@ -42,7 +48,8 @@ typedef struct an_state {
 void an_config_default(an_config *c);
 
 /* Returns 0, or -MAI_EINVAL for persistence 0 or above AN_MAX_PERSIST, a negative or NaN
- * min_change, an unknown direction or a level_alpha outside (0,1]. */
+ * min_change, an unknown direction, a level_alpha outside (0,1], or a negative or NaN
+ * half_life or hold_half_life. */
 int an_init(an_state *s, const an_config *c);
 
 /* Feeds y (NaN or the stale marker = missing: state unchanged, score 0) and returns its score in

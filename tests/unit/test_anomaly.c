@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/unit/test_anomaly.c -- the streaming anomaly score: spike in a noisy sine, direction,
- * min-change, persistence, no look-ahead, gaps and stale markers, range. */
+ * min-change, persistence, hold, no look-ahead, gaps and stale markers, range. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +59,27 @@ static void test_spike_in_noisy_sine(void **state)
     assert_true(max_range(s, 1520, N) < 0.9);
     for (size_t i = 0; i < N; i++)
         assert_true(s[i] >= 0 && s[i] <= 1);
+}
+
+static void test_hold_decays(void **state)
+{
+    (void)state;
+    static double y[N], s[N];
+    sine(y, N);
+    y[1500] += 8;
+    an_config c;
+    an_config_default(&c);
+    c.hold_half_life = 10;
+    run(&c, y, N, s);
+    assert_true(s[1500] > 0.99);
+    assert_true(fabs(s[1510] - 0.5 * s[1500]) < 0.05);  /* one half-life later */
+    assert_true(s[1501] < s[1500] && s[1501] > 0.9);
+    c.hold_half_life = 0;                               /* off: the score drops at once */
+    run(&c, y, N, s);
+    assert_true(s[1500] > 0.99 && s[1501] < 0.9);
+    c.hold_half_life = -1;
+    an_state st;
+    assert_int_equal(an_init(&st, &c), -MAI_EINVAL);
 }
 
 static void test_direction_up_ignores_drop(void **state)
@@ -182,6 +203,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spike_in_noisy_sine),
+        cmocka_unit_test(test_hold_decays),
         cmocka_unit_test(test_direction_up_ignores_drop),
         cmocka_unit_test(test_min_change_on_flat),
         cmocka_unit_test(test_persistence),
