@@ -25,6 +25,24 @@ typedef struct fc_output {
     double *lo95, *hi95;        /* central 95% interval */
 } fc_output;
 
+/* Standard normal quantiles of the central 80% and 95% intervals. */
+#define FC_Z80 1.2815515655446004
+#define FC_Z95 1.9599639845400540
+
+/* Writes point k of a normal forecast: the mean and, where out asks for them, mean -/+ z * sd. */
+static inline void fc_output_put(const fc_output *out, size_t k, double mean, double sd)
+{
+    out->mean[k] = mean;
+    if (out->lo80)
+        out->lo80[k] = mean - FC_Z80 * sd;
+    if (out->hi80)
+        out->hi80[k] = mean + FC_Z80 * sd;
+    if (out->lo95)
+        out->lo95[k] = mean - FC_Z95 * sd;
+    if (out->hi95)
+        out->hi95[k] = mean + FC_Z95 * sd;
+}
+
 typedef struct forecaster_ops {
     const char *name;           /* "hw", "arima", "prophet", "lstm", "naive", "snaive" */
 

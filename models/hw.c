@@ -126,8 +126,6 @@
 #define HW_NM_EVALS1 320
 #define HW_NM_EVALS2 200
 
-#define HW_Z80 1.2815515655446004
-#define HW_Z95 1.9599639845400540
 
 typedef struct hw_state {
     uint32_t m_cap;             /* season_day the state was sized for */
@@ -867,18 +865,6 @@ static int hw_fit(void *state, const double *y, size_t n, void *scratch)
 /* ---------------------------------------------------------------------------------------------
  * Forecast */
 
-static void hw_put(const fc_output *out, size_t k, double mean, double sd)
-{
-    out->mean[k] = mean;
-    if (out->lo80)
-        out->lo80[k] = mean - HW_Z80 * sd;
-    if (out->hi80)
-        out->hi80[k] = mean + HW_Z80 * sd;
-    if (out->lo95)
-        out->lo95[k] = mean - HW_Z95 * sd;
-    if (out->hi95)
-        out->hi95[k] = mean + HW_Z95 * sd;
-}
 
 static void hw_forecast_fallback(const hw_state *s, size_t h, const fc_output *out)
 {
@@ -891,7 +877,7 @@ static void hw_forecast_fallback(const hw_state *s, size_t h, const fc_output *o
     if (!(s0 > 0.0))
         s0 = 1.0;
     for (size_t k = 0; k < h; k++)
-        hw_put(out, k, mean, s0 * sqrt((double)s->gap + (double)k + 1.0));
+        fc_output_put(out, k, mean, s0 * sqrt((double)s->gap + (double)k + 1.0));
 }
 
 static int hw_forecast(const void *state, size_t h, fc_output *out)
@@ -923,7 +909,7 @@ static int hw_forecast(const void *state, size_t h, fc_output *out)
                 bad = 1;
                 break;
             }
-            hw_put(out, k, mean, sd);
+            fc_output_put(out, k, mean, sd);
             if (++si == m)
                 si = 0;
             if (++wi == mw)
@@ -951,7 +937,7 @@ static int hw_forecast(const void *state, size_t h, fc_output *out)
             bad = 1;
             break;
         }
-        hw_put(out, k, mean, sd);
+        fc_output_put(out, k, mean, sd);
         if (m && ++si == m)
             si = 0;
         /* c_{j} for j = gap + k + 1: the next step's extra variance */

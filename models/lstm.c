@@ -111,8 +111,6 @@
 #define LSTM_MODE_FALLBACK 0u
 #define LSTM_MODE_MODEL 1u
 
-#define LSTM_Z80 1.2815515655446004
-#define LSTM_Z95 1.9599639845400540
 
 typedef struct lstm_state {
     uint32_t season_day;        /* from fc_params */
@@ -961,18 +959,6 @@ static int lstm_refit(void *state, const double *y, size_t n, void *scratch)
 /* ---------------------------------------------------------------------------------------------
  * Forecast */
 
-static void lstm_put(const fc_output *out, size_t k, double mean, double sd)
-{
-    out->mean[k] = mean;
-    if (out->lo80)
-        out->lo80[k] = mean - LSTM_Z80 * sd;
-    if (out->hi80)
-        out->hi80[k] = mean + LSTM_Z80 * sd;
-    if (out->lo95)
-        out->lo95[k] = mean - LSTM_Z95 * sd;
-    if (out->hi95)
-        out->hi95[k] = mean + LSTM_Z95 * sd;
-}
 
 static void lstm_forecast_fallback(const lstm_state *s, size_t h, const fc_output *out)
 {
@@ -985,7 +971,7 @@ static void lstm_forecast_fallback(const lstm_state *s, size_t h, const fc_outpu
     if (!(s0 > 0.0))
         s0 = 1.0;
     for (size_t k = 0; k < h; k++)
-        lstm_put(out, k, mean, fmin(s0 * sqrt((double)s->gap + (double)k + 1.0), DBL_MAX / 4));
+        fc_output_put(out, k, mean, fmin(s0 * sqrt((double)s->gap + (double)k + 1.0), DBL_MAX / 4));
 }
 
 static int lstm_forecast(const void *state, size_t h, fc_output *out)
@@ -1009,7 +995,7 @@ static int lstm_forecast(const void *state, size_t h, fc_output *out)
         if (k + 1 > hmax && seasonal) {
             /* beyond a day: the first day's path again (its trend is not carried on: a day's
              * change is partly reversion, and compounding it overshoots) */
-            lstm_put(out, k, out->mean[k - hmax], s->sd_res * sqrt((double)s->gap + kk));
+            fc_output_put(out, k, out->mean[k - hmax], s->sd_res * sqrt((double)s->gap + kk));
             continue;
         }
         if (k + 1 > hmax) {
@@ -1029,7 +1015,7 @@ static int lstm_forecast(const void *state, size_t h, fc_output *out)
             lstm_forecast_fallback(s, h, out);
             return 0;
         }
-        lstm_put(out, k, mean, sd);
+        fc_output_put(out, k, mean, sd);
     }
     return 0;
 }

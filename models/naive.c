@@ -11,8 +11,6 @@
 
 #include "base.h"
 
-#define Z80 1.2815515655446004
-#define Z95 1.959963984540054
 
 typedef struct naive_state {
     double last;            /* newest finite value */
@@ -142,18 +140,6 @@ static double sigma_of(const naive_state *s)
     return level > 0 ? level : 1.0;
 }
 
-static void put(fc_output *out, size_t k, double mean, double sd)
-{
-    out->mean[k] = mean;
-    if (out->lo80) {
-        out->lo80[k] = mean - Z80 * sd;
-        out->hi80[k] = mean + Z80 * sd;
-    }
-    if (out->lo95) {
-        out->lo95[k] = mean - Z95 * sd;
-        out->hi95[k] = mean + Z95 * sd;
-    }
-}
 
 static int naive_forecast(const void *state, size_t h, fc_output *out)
 {
@@ -163,7 +149,7 @@ static int naive_forecast(const void *state, size_t h, fc_output *out)
     double last = isfinite(s->last) ? s->last : 0;
     double sigma = sigma_of(s);
     for (size_t k = 0; k < h; k++)
-        put(out, k, last, sigma * sqrt((double)(k + 1)));
+        fc_output_put(out, k, last, sigma * sqrt((double)(k + 1)));
     return 0;
 }
 
@@ -180,7 +166,7 @@ static int snaive_forecast(const void *state, size_t h, fc_output *out)
     for (size_t k = 0; k < h; k++) {
         double v = season[(s->pos + k) % s->m];
         double periods = (double)(k / s->m + 1);
-        put(out, k, isfinite(v) ? v : last, sigma * sqrt(periods));
+        fc_output_put(out, k, isfinite(v) ? v : last, sigma * sqrt(periods));
     }
     return 0;
 }
