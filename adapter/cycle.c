@@ -18,6 +18,7 @@
 #include "adapter/intern.h"
 #include "adapter/log.h"
 #include "adapter/signals.h"
+#include "exporter/report.h"
 #include "models/anomaly.h"
 #include "models/base.h"
 #include "models/ensemble.h"
@@ -477,6 +478,14 @@ static void print_backtest(const results *r)
     fflush(stdout);
 }
 
+static int has_disk_rows(const results *r)
+{
+    for (size_t i = 0; i < r->nrows; i++)
+        if (r->rows[i].has_eta && strcmp(r->rows[i].signal, "DISK_USAGE") == 0)
+            return 1;
+    return 0;
+}
+
 void cycle_run_once(cycle *c)
 {
     double w0 = wall_now();
@@ -573,6 +582,13 @@ void cycle_run_once(cycle *c)
         print_backtest(r);
         c->fits_printed = c->fits;
         c->printed_at = wall_now();
+    }
+    if (c->cfg.console)
+        report_console(r, stdout, c->cfg.verbosity);
+    if (c->cfg.reports_dir && has_disk_rows(r)) {
+        char err[512];
+        if (report_disk_csv(r, c->cfg.reports_dir, err, sizeof err) != 0)
+            log_msg(LOG_WARN, "%s", err);
     }
     results_publish(c->cfg.box, r);
 }

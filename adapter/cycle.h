@@ -30,6 +30,9 @@ typedef struct cycle_config {
     uint32_t lstm_seq_len, lstm_epochs;
     int show_backtest;                      /* print the scores table after fits (at most every
                                                10 minutes) and at the end */
+    int console;                            /* print the console tables every cycle */
+    int verbosity;                          /* with console: 1 adds the DEBUG lines */
+    const char *reports_dir;                /* write disk_full_prediction.csv here (NULL: no) */
 } cycle_config;
 
 typedef struct cycle cycle;

@@ -126,6 +126,8 @@ int main(int argc, char **argv)
         .max_models = cfg.max_models, .show_backtest = cfg.show_backtest,
         .lstm_metrics = lstm_metrics, .lstm_seq_len = (uint32_t)cfg.lstm_seq_len,
         .lstm_epochs = (uint32_t)cfg.lstm_epochs,
+        .console = cfg.verbose_level >= 0, .verbosity = cfg.verbose_level,
+        .reports_dir = cfg.forecast_plots_dir,
         .fit_budget_s = 0.5 * (cfg.interval_s > 0 ? cfg.interval_s : 15)};
     for (int i = 0; i < nh && i < CYCLE_MAX_HORIZONS; i++)
         cc.horizon_s[i] = horizons[i];

@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * exporter/report.c -- disk_full_prediction.csv and the console tables (see report.h). Numbers
+ * are written the way the seed's pandas/JSON output shows them: rounded to 2 decimals with
+ * trailing zeros dropped but one decimal kept (79.67, 31.8, 9999.0); NaN is an empty CSV field. */
+#include "exporter/report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "models/eta.h"
+
+#define DISK_TABLE_MAX 20
+#define PRED_TABLE_MAX 10
+
+typedef struct disk_item {
+    const char *instance, *mountpoint;
+    double current_pct;         /* see disk_collect() */
+    double days, ens, lin, pro; /* the seed's days, 9999 for none */
+    double days_lo, days_hi;    /* the ensemble's 80% bounds, days */
+    int level;                  /* ETA_OK .. ETA_CRITICAL from days */
+} disk_item;
+
+static const char *label(const result_row *row, const char *name)
+{
+    for (uint32_t i = 0; i < row->nlabels; i++)
+        if (row->labels[2 * i] && strcmp(row->labels[2 * i], name) == 0)
+            return row->labels[2 * i + 1] ? row->labels[2 * i + 1] : "";
+    return "";
+}
+
+static int is_disk(const result_row *row)
+{
+    return row->signal && strcmp(row->signal, "DISK_USAGE") == 0;
+}
+
+static int disk_cmp(const void *a, const void *b)
+{
+    const disk_item *x = a, *y = b;
+    if (x->days != y->days)
+        return x->days < y->days ? -1 : 1;
+    int c = strcmp(x->instance, y->instance);
+    return c ? c : strcmp(x->mountpoint, y->mountpoint);
+}
+
+/* The DISK_USAGE rows of r as items sorted by days ascending (so non-OK first). *out is NULL
+ * with *n = 0 when there are none; returns -1 when out of memory. */
+static int disk_collect(const results *r, disk_item **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!r)
+        return 0;
+    size_t cnt = 0;
+    for (size_t i = 0; i < r->nrows; i++)
+        cnt += is_disk(&r->rows[i]);
+    if (!cnt)
+        return 0;
+    disk_item *it = calloc(cnt, sizeof *it);
+    if (!it)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < r->nrows; i++) {
+        const result_row *row = &r->rows[i];
+        if (!is_disk(row))
+            continue;
+        disk_item *d = &it[k++];
+        d->instance = label(row, "instance");
+        d->mountpoint = label(row, "mountpoint");
+        /* current_%: the newest value is not in result_row, so this is the forecast at the
+         * shortest horizon (mean[0]), the nearest value available (before warm-up the row
+         * exports the last value there, which is then exact). The catalogue's DISK_USAGE is a
+         * ratio with threshold 0.9; a threshold above 1 means an override in percent. */
+        double scale = row->has_eta && row->threshold > 1.0 ? 1.0 : 100.0;
+        d->current_pct = r->nh > 0 ? row->mean[0] * scale : NAN;
+        if (row->has_eta) {
+            d->ens = eta_days_seed(row->eta[0]);
+            d->lin = eta_days_seed(row->eta[1]);
+            d->pro = eta_days_seed(row->eta[2]);
+            d->days_lo = eta_days_seed(row->eta_lower);
+            d->days_hi = eta_days_seed(row->eta_upper);
+        } else {
+            d->ens = d->lin = d->pro = d->days_lo = d->days_hi = 9999.0;
+        }
+        d->days = d->ens;   /* the seed's days_to_90pct is the ensemble's */
+        d->level = eta_alert_level(d->days);
+    }
+    qsort(it, cnt, sizeof *it, disk_cmp);
+    *out = it;
+    *n = cnt;
+    return 0;
+}
+
+/* 2 decimals, trailing zeros dropped, one decimal kept; "" for NaN, "inf"/"-inf" otherwise. */
+static const char *num(char *buf, size_t len, double v)
+{
+    if (isnan(v)) {
+        buf[0] = '\0';
+        return buf;
+    }
+    if (isinf(v)) {
+        snprintf(buf, len, "%s", v > 0 ? "inf" : "-inf");
+        return buf;
+    }
+    snprintf(buf, len, "%.2f", v);
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *e = buf + strlen(buf) - 1;
+        while (e > dot + 1 && *e == '0')
+            *e-- = '\0';
+    }
+    if (strcmp(buf, "-0.0") == 0)
+        snprintf(buf, len, "0.0");
+    return buf;
+}
+
+/* A CSV field, quoted (RFC 4180) when it holds a comma, quote or line break. */
+static void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static int fail(char *err, size_t errlen, const char *what, const char *path, int e)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s %s: %s", what, path, strerror(e));
+    return -1;
+}
+
+/* mkdir -p; 0 or -1 with errno set. */
+static int mkdirs(const char *dir)
+{
+    size_t len = strlen(dir);
+    char *p = malloc(len + 1);
+    if (!p) {
+        errno = ENOMEM;
+        return -1;
+    }
+    memcpy(p, dir, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        char c = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            int e = errno;
+            free(p);
+            errno = e;
+            return -1;
+        }
+        p[i] = c;
+    }
+    free(p);
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+int report_disk_csv(const results *r, const char *dir, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!dir || !*dir)
+        dir = ".";
+    size_t dl = strlen(dir);
+    size_t plen = dl + sizeof "/." REPORT_DISK_CSV ".XXXXXX";
+    char *path = malloc(plen), *tmp = malloc(plen);
+    if (!path || !tmp) {
+        free(path);
+        free(tmp);
+        return fail(err, errlen, "cannot write", REPORT_DISK_CSV, ENOMEM);
+    }
+    snprintf(path, plen, "%s/%s", dir, REPORT_DISK_CSV);
+    snprintf(tmp, plen, "%s/.%s.XXXXXX", dir, REPORT_DISK_CSV);
+
+    int rc = -1;
+    disk_item *it = NULL;
+    size_t n = 0;
+    FILE *f = NULL;
+    int fd = -1;
+    if (mkdirs(dir) != 0) {
+        fail(err, errlen, "cannot create directory for", path, errno);
+        goto out;
+    }
+    if (disk_collect(r, &it, &n) != 0) {
+        fail(err, errlen, "cannot write", path, ENOMEM);
+        goto out;
+    }
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        fail(err, errlen, "cannot write", path, errno);
+        goto out;
+    }
+    (void)fchmod(fd, 0644);     /* a report, readable like any output file */
+    f = fdopen(fd, "w");
+    if (!f) {
+        fail(err, errlen, "cannot write", path, errno);
+        close(fd);
+        unlink(tmp);
+        goto out;
+    }
+    fputs("instance,mountpoint,current_%,days_to_90pct,ensemble_eta,linear_eta,prophet_eta,alert\n",
+          f);
+    for (size_t i = 0; i < n; i++) {
+        const disk_item *d = &it[i];
+        char b[5][48];
+        csv_field(f, d->instance);
+        fputc(',', f);
+        csv_field(f, d->mountpoint);
+        fprintf(f, ",%s,%s,%s,%s,%s,%s\n", num(b[0], sizeof b[0], d->current_pct),
+                num(b[1], sizeof b[1], d->days), num(b[2], sizeof b[2], d->ens),
+                num(b[3], sizeof b[3], d->lin), num(b[4], sizeof b[4], d->pro),
+                eta_alert_name(d->level));
+    }
+    int e = 0;
+    if (fflush(f) != 0 || ferror(f))
+        e = errno ? errno : EIO;
+    else if (fsync(fileno(f)) != 0)
+        e = errno;
+    if (fclose(f) != 0 && !e)
+        e = errno ? errno : EIO;
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    if (e) {
+        unlink(tmp);
+        fail(err, errlen, "cannot write", path, e);
+        goto out;
+    }
+    /* make the rename itself durable; a failure here leaves a complete file, so it is ignored */
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    rc = 0;
+out:
+    free(it);
+    free(path);
+    free(tmp);
+    return rc;
+}
+
+/* ---- console ---- */
+
+static int width(const char *s)
+{
+    /* display width: UTF-8 continuation bytes do not count */
+    int w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+static void pad(FILE *out, const char *s, int w)
+{
+    fputs(s, out);
+    for (int i = width(s); i < w; i++)
+        fputc(' ', out);
+}
+
+static void disk_table(const disk_item *it, size_t n, FILE *out)
+{
+    size_t cnt[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++)
+        cnt[it[i].level & 3]++;
+    fprintf(out, "Disk forecast: %zu critical, %zu warning, %zu soon, %zu disks\n",
+            cnt[ETA_CRITICAL], cnt[ETA_WARNING], cnt[ETA_SOON], n);
+    if (!n) {
+        fputs("  (no DISK_USAGE series)\n", out);
+        return;
+    }
+    static const char *const hdr[5] = {"instance", "mountpoint", "current %", "days to 90%",
+                                       "alert"};
+    size_t shown = n < DISK_TABLE_MAX ? n : DISK_TABLE_MAX;
+    int w[5];
+    for (int c = 0; c < 5; c++)
+        w[c] = width(hdr[c]);
+    char b[2][48];
+    for (size_t i = 0; i < shown; i++) {
+        int a = width(it[i].instance), m = width(it[i].mountpoint);
+        w[0] = a > w[0] ? a : w[0];
+        w[1] = m > w[1] ? m : w[1];
+    }
+    for (int c = 0; c < 5; c++) {
+        fputs("  ", out);
+        pad(out, hdr[c], c == 4 ? 0 : w[c]);
+    }
+    fputc('\n', out);
+    for (size_t i = 0; i < shown; i++) {
+        const disk_item *d = &it[i];
+        fputs("  ", out);
+        pad(out, d->instance, w[0]);
+        fputs("  ", out);
+        pad(out, d->mountpoint, w[1]);
+        fputs("  ", out);
+        const char *cur = num(b[0], sizeof b[0], d->current_pct);
+        pad(out, *cur ? cur : "-", w[2]);
+        fputs("  ", out);
+        pad(out, num(b[1], sizeof b[1], d->days), w[3]);
+        fprintf(out, "  %s\n", eta_alert_name(d->level));
+    }
+    if (n > shown)
+        fprintf(out, "  \xe2\x80\xa6 %zu more\n", n - shown);
+}
+
+/* The predictions table shows the series whose forecasts are most trustworthy: fitted rows
+ * ranked by their mean skill ratio over the horizons where it is known (ensemble MAE / seasonal
+ * naive MAE, lower is better), rows with no known skill after them; not-ready rows (last-value
+ * fallback) are left out. Ties by metric, then instance. */
+typedef struct pred_item {
+    const result_row *row;
+    double key;
+} pred_item;
+
+static int pred_cmp(const void *a, const void *b)
+{
+    const pred_item *x = a, *y = b;
+    int xn = isnan(x->key), yn = isnan(y->key);
+    if (xn != yn)
+        return xn - yn;
+    if (!xn && x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    int c = strcmp(x->row->metric ? x->row->metric : "", y->row->metric ? y->row->metric : "");
+    return c ? c : strcmp(label(x->row, "instance"), label(y->row, "instance"));
+}
+
+static void pred_table(const results *r, FILE *out)
+{
+    size_t cnt = 0;
+    for (size_t i = 0; i < r->nrows; i++)
+        cnt += r->rows[i].ready != 0;
+    fprintf(out, "Predictions: %zu fitted series, best skill first (skill = ensemble MAE / "
+                 "seasonal naive MAE)\n", cnt);
+    if (!cnt)
+        return;
+    pred_item *p = malloc(cnt * sizeof *p);
+    if (!p) {
+        fputs("  (out of memory)\n", out);
+        return;
+    }
+    size_t k = 0;
+    uint32_t nh = r->nh < RESULTS_MAX_HORIZONS ? r->nh : RESULTS_MAX_HORIZONS;
+    for (size_t i = 0; i < r->nrows; i++) {
+        const result_row *row = &r->rows[i];
+        if (!row->ready)
+            continue;
+        double s = 0;
+        int m = 0;
+        for (uint32_t h = 0; h < nh; h++)
+            if (isfinite(row->skill[h])) {
+                s += row->skill[h];
+                m++;
+            }
+        p[k++] = (pred_item){row, m ? s / m : NAN};
+    }
+    qsort(p, cnt, sizeof *p, pred_cmp);
+    size_t shown = cnt < PRED_TABLE_MAX ? cnt : PRED_TABLE_MAX;
+
+    int wm = width("metric"), wi = width("instance"), ws = width("skill");
+    int wh[RESULTS_MAX_HORIZONS];
+    char cell[PRED_TABLE_MAX][RESULTS_MAX_HORIZONS][80];
+    char skill[PRED_TABLE_MAX][24];
+    for (uint32_t h = 0; h < nh; h++)
+        wh[h] = width(r->horizon[h]);
+    for (size_t i = 0; i < shown; i++) {
+        const result_row *row = p[i].row;
+        int a = width(row->metric ? row->metric : ""), b = width(label(row, "instance"));
+        wm = a > wm ? a : wm;
+        wi = b > wi ? b : wi;
+        if (isnan(p[i].key))
+            snprintf(skill[i], sizeof skill[i], "-");
+        else
+            snprintf(skill[i], sizeof skill[i], "%.3g", p[i].key);
+        ws = width(skill[i]) > ws ? width(skill[i]) : ws;
+        for (uint32_t h = 0; h < nh; h++) {
+            snprintf(cell[i][h], sizeof cell[i][h], "%.4g [%.4g, %.4g]", row->mean[h],
+                     row->lower[h], row->upper[h]);
+            int c = width(cell[i][h]);
+            wh[h] = c > wh[h] ? c : wh[h];
+        }
+    }
+    fputs("  ", out);
+    pad(out, "metric", wm);
+    fputs("  ", out);
+    pad(out, "instance", wi);
+    fputs("  ", out);
+    pad(out, "skill", ws);
+    for (uint32_t h = 0; h < nh; h++) {
+        fputs("  ", out);
+        pad(out, r->horizon[h], h + 1 == nh ? 0 : wh[h]);
+    }
+    fputc('\n', out);
+    for (size_t i = 0; i < shown; i++) {
+        const result_row *row = p[i].row;
+        fputs("  ", out);
+        pad(out, row->metric ? row->metric : "", wm);
+        fputs("  ", out);
+        pad(out, *label(row, "instance") ? label(row, "instance") : "-", wi);
+        fputs("  ", out);
+        pad(out, skill[i], ws);
+        for (uint32_t h = 0; h < nh; h++) {
+            fputs("  ", out);
+            pad(out, cell[i][h], h + 1 == nh ? 0 : wh[h]);
+        }
+        fputc('\n', out);
+    }
+    if (cnt > shown)
+        fprintf(out, "  \xe2\x80\xa6 %zu more\n", cnt - shown);
+    free(p);
+}
+
+/* A Python-repr-like quoted string for the DEBUG lines. */
+static void py_str(FILE *out, const char *s)
+{
+    fputc('\'', out);
+    for (; *s; s++) {
+        if (*s == '\'' || *s == '\\')
+            fputc('\\', out);
+        fputc(*s, out);
+    }
+    fputc('\'', out);
+}
+
+static void debug_lines(const disk_item *it, size_t n, FILE *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const disk_item *d = &it[i];
+        if (d->level == ETA_OK)
+            continue;
+        char b[7][48];
+        fprintf(out, "DEBUG: disk_alerts[%zu]={'instance': ", k++);
+        py_str(out, d->instance);
+        fputs(", 'mountpoint': ", out);
+        py_str(out, d->mountpoint);
+        const char *cur = num(b[0], sizeof b[0], d->current_pct);
+        fprintf(out, ", 'current_%%': %s, 'days_to_90pct': %s, 'ensemble_eta': %s, "
+                     "'linear_eta': %s, 'prophet_eta': %s, 'alert': '%s', "
+                     "'ensemble_eta_lower': %s, 'ensemble_eta_upper': %s}\n",
+                *cur ? cur : "nan", num(b[1], sizeof b[1], d->days),
+                num(b[2], sizeof b[2], d->ens), num(b[3], sizeof b[3], d->lin),
+                num(b[4], sizeof b[4], d->pro), eta_alert_name(d->level),
+                num(b[5], sizeof b[5], d->days_lo), num(b[6], sizeof b[6], d->days_hi));
+    }
+    if (!k)
+        fprintf(out, "DEBUG: disk_alerts=[] (%zu disks, none within 30 days of 90%%)\n", n);
+}
+
+void report_console(const results *r, FILE *out, int verbosity)
+{
+    if (verbosity < 0 || !out)
+        return;
+    if (!r) {
+        fputs("No forecasts yet (waiting for the first model cycle)\n", out);
+        return;
+    }
+    disk_item *it = NULL;
+    size_t n = 0;
+    if (disk_collect(r, &it, &n) != 0) {
+        fputs("Disk forecast: (out of memory)\n", out);
+    } else {
+        disk_table(it, n, out);
+        if (verbosity >= 1)
+            debug_lines(it, n, out);
+    }
+    free(it);
+    pred_table(r, out);
+    fflush(out);
+}
