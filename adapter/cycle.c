@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "adapter/classify.h"
 #include "adapter/intern.h"
 #include "adapter/log.h"
 #include "adapter/signals.h"
@@ -415,6 +416,7 @@ static void forecast(cycle *c, const part *p, result_row *row, agg *a, double *f
 
 static void free_results(results *r)
 {
+    free(r->nodes);
     for (size_t i = 0; i < r->nrows; i++)
         free((void *)r->rows[i].labels);
     free(r->rows);
@@ -476,6 +478,40 @@ static void print_backtest(const results *r)
         printf(" %9.3f\n", r->ensemble_error[h]);
     }
     fflush(stdout);
+}
+
+/* Node classification over the catalogue's host and pod layer signals. */
+static void classify_nodes(cycle *c, results *r)
+{
+    r->node_threshold = NAN;
+    if (c->cfg.names)
+        naming_learn_from_store(c->cfg.names, c->cfg.st);
+    classify_config cc = {.lookback_hrs = c->cfg.lookback_hrs,
+                          .contamination = c->cfg.contamination};
+    classify_result cr;
+    if (classify_run(c->cfg.st, c->cfg.names, &cc, &cr) == 0 && cr.n > 0) {
+        r->nodes = calloc(cr.n, sizeof *r->nodes);
+        for (size_t i = 0; r->nodes && i < cr.n; i++) {
+            const classify_row *k = &cr.rows[i];
+            result_node *o = &r->nodes[i];
+            snprintf(o->node, sizeof o->node, "%s", k->node);
+            snprintf(o->display, sizeof o->display, "%s", k->display);
+            o->value[0] = k->host_cpu;
+            o->value[1] = k->host_mem;
+            o->value[2] = k->pod_cpu;
+            o->value[3] = k->pod_mem;
+            memcpy(o->contrib, k->contrib, sizeof o->contrib);
+            o->score = k->score;
+            o->flagged = k->flagged;
+            o->severity = k->severity;
+            o->kind = k->flagged && k->kind ? k->kind : "";
+            o->host_pressure = k->host_pressure;
+        }
+        if (r->nodes)
+            r->nnodes = cr.n;
+        r->node_threshold = cr.threshold;
+    }
+    classify_result_free(&cr);
 }
 
 static int has_disk_rows(const results *r)
@@ -583,6 +619,7 @@ void cycle_run_once(cycle *c)
         c->fits_printed = c->fits;
         c->printed_at = wall_now();
     }
+    classify_nodes(c, r);
     if (c->cfg.console)
         report_console(r, stdout, c->cfg.verbosity);
     if (c->cfg.reports_dir && has_disk_rows(r)) {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "adapter/naming.h"
 #include "adapter/store.h"
 #include "exporter/results.h"
 
@@ -33,6 +34,10 @@ typedef struct cycle_config {
     int console;                            /* print the console tables every cycle */
     int verbosity;                          /* with console: 1 adds the DEBUG lines */
     const char *reports_dir;                /* write disk_full_prediction.csv here (NULL: no) */
+    naming *names;                          /* node names (NULL: host part of the instance);
+                                               used by the cycle thread only */
+    int lookback_hrs;                       /* node classification window (LOOKBACK_HRS) */
+    double contamination;                   /* node classification threshold (CONTAMINATION) */
 } cycle_config;
 
 typedef struct cycle cycle;

@@ -74,7 +74,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "metrics-ai: %s\n", err);
         return 2;
     }
-    naming_destroy(names);
 
     /* Signals are taken synchronously by this thread; every other thread blocks them. */
     sigset_t sigs;
@@ -101,6 +100,7 @@ int main(int argc, char **argv)
     int rc = store_create(&sc, &st);
     if (rc != 0) {
         fprintf(stderr, "metrics-ai: cannot create the series store: %s\n", mai_strerror(rc));
+        naming_destroy(names);
         return 1;
     }
     /* --lstm-metrics: "layer" (the default) = the catalogue's host and pod layer signals */
@@ -127,7 +127,8 @@ int main(int argc, char **argv)
         .lstm_metrics = lstm_metrics, .lstm_seq_len = (uint32_t)cfg.lstm_seq_len,
         .lstm_epochs = (uint32_t)cfg.lstm_epochs,
         .console = cfg.verbose_level >= 0, .verbosity = cfg.verbose_level,
-        .reports_dir = cfg.forecast_plots_dir,
+        .reports_dir = cfg.forecast_plots_dir, .names = names,
+        .lookback_hrs = cfg.lookback_hrs, .contamination = cfg.contamination,
         .fit_budget_s = 0.5 * (cfg.interval_s > 0 ? cfg.interval_s : 15)};
     for (int i = 0; i < nh && i < CYCLE_MAX_HORIZONS; i++)
         cc.horizon_s[i] = horizons[i];
@@ -136,6 +137,7 @@ int main(int argc, char **argv)
                 nh < 1 ? err : "out of memory");
         results_box_destroy(box);
         store_destroy(st);
+        naming_destroy(names);
         return 1;
     }
     http_server *srv = NULL;
@@ -144,6 +146,7 @@ int main(int argc, char **argv)
         cycle_destroy(cyc);
         results_box_destroy(box);
         store_destroy(st);
+        naming_destroy(names);
         return 1;
     }
     log_msg(LOG_INFO, "metrics-ai %s listening on %s:%u (remote write: POST /api/v1/write; "
@@ -158,6 +161,7 @@ int main(int argc, char **argv)
     log_msg(LOG_INFO, "received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_stop(srv);
     cycle_destroy(cyc);
+    naming_destroy(names);
     results_box_destroy(box);
     store_destroy(st);
     write_worker_release();

@@ -86,8 +86,54 @@ static void eta_families(expo_buf *b, const results *r)
     }
 }
 
+/* Node classification: score, flag, host pressure, and why (feature shares and the kind). */
+static void node_families(expo_buf *b, const results *r)
+{
+    static const char *const feature[4] = {"host_cpu", "host_mem", "pod_cpu", "pod_mem"};
+    expo_family(b, "metrics_ai_node_anomaly_score", "gauge", "Isolation Forest anomaly score of "
+                "the node's newest host CPU, host memory, pod CPU and pod memory vector.");
+    for (size_t i = 0; i < r->nnodes; i++) {
+        expo_label l = {"node", r->nodes[i].node, 0};
+        expo_sample(b, "metrics_ai_node_anomaly_score", &l, 1, r->nodes[i].score);
+    }
+    expo_family(b, "metrics_ai_node_anomaly", "gauge", "1 when the node is classified anomalous "
+                "(score above the CONTAMINATION threshold), 2 when critical, else 0.");
+    for (size_t i = 0; i < r->nnodes; i++) {
+        expo_label l = {"node", r->nodes[i].node, 0};
+        expo_sample(b, "metrics_ai_node_anomaly", &l, 1,
+                    r->nodes[i].flagged ? (r->nodes[i].severity >= 2 ? 2 : 1) : 0);
+    }
+    expo_family(b, "metrics_ai_node_anomaly_contribution", "gauge", "Why a node is flagged: each "
+                "feature's share of its isolation (sums to 1).");
+    for (size_t i = 0; i < r->nnodes; i++) {
+        for (int f = 0; f < 4; f++) {
+            expo_label l[2] = {{"node", r->nodes[i].node, 0}, {"feature", feature[f], 0}};
+            expo_sample(b, "metrics_ai_node_anomaly_contribution", l, 2, r->nodes[i].contrib[f]);
+        }
+    }
+    expo_family(b, "metrics_ai_node_anomaly_kind", "gauge", "The kind of a flagged node's anomaly "
+                "(cpu_saturation, memory_pressure, pod_cpu, pod_memory, ...); 1 while flagged.");
+    for (size_t i = 0; i < r->nnodes; i++) {
+        if (!r->nodes[i].flagged)
+            continue;
+        expo_label l[2] = {{"node", r->nodes[i].node, 0}, {"kind", r->nodes[i].kind, 0}};
+        expo_sample(b, "metrics_ai_node_anomaly_kind", l, 2, 1);
+    }
+    expo_family(b, "metrics_ai_host_pressure", "gauge", "1 when the node's host CPU or memory is "
+                "high while its Kubernetes workload is small.");
+    for (size_t i = 0; i < r->nnodes; i++) {
+        expo_label l = {"node", r->nodes[i].node, 0};
+        expo_sample(b, "metrics_ai_host_pressure", &l, 1, r->nodes[i].host_pressure);
+    }
+}
+
 static void alert_counts(expo_buf *b, const results *r)
 {
+    uint64_t flagged = 0, pressure = 0;
+    for (size_t i = 0; i < r->nnodes; i++) {
+        flagged += r->nodes[i].flagged != 0;
+        pressure += r->nodes[i].host_pressure != 0;
+    }
     struct { const char *name, *help; uint64_t v; } c[] = {
         {"metrics_ai_disk_alerts_critical", "Disks predicted to reach 90% within 3 days.",
          r->disk_critical},
@@ -97,6 +143,8 @@ static void alert_counts(expo_buf *b, const results *r)
          r->disk_soon},
         {"metrics_ai_io_network_crisis", "I/O and network signals predicted to saturate "
          "within 30 days.", r->io_network_crisis},
+        {"metrics_ai_classification_anomalies", "Nodes classified anomalous.", flagged},
+        {"metrics_ai_host_pressure_nodes", "Nodes under host pressure.", pressure},
     };
     /* The seed's metrics_ai_disk_alerts_total and metrics_ai_io_network_crisis_total are gauges
      * named like counters, which promtool's lint refuses: /metrics carries the three levels and
@@ -128,6 +176,7 @@ void forecast_metrics_write(expo_buf *b, const results *r)
         expo_sample(b, "metrics_ai_anomaly_score", l, n, r->rows[i].anomaly);
     }
     eta_families(b, r);
+    node_families(b, r);
     alert_counts(b, r);
 
     expo_family(b, "metrics_ai_forecast_points", "gauge", "Points of the series the models have "

@@ -32,6 +32,18 @@ typedef struct result_row {
     double eta[3], eta_lower, eta_upper;
 } result_row;
 
+/* One node's classification: Isolation Forest over host CPU, host memory, pod CPU, pod memory. */
+typedef struct result_node {
+    char node[128];             /* node name (label value) */
+    char display[256];          /* "host02 (192.168.10.82)" */
+    double value[4];            /* host_cpu, host_mem, pod_cpu, pod_mem */
+    double contrib[4];          /* why: each feature's share of the isolation (sum 1) */
+    double score;               /* anomaly score in [0,1] */
+    int flagged, severity;      /* severity 0 OK, 1 WARNING, 2 CRITICAL */
+    const char *kind;           /* "cpu_saturation", "memory_pressure", ... ("" when not flagged) */
+    int host_pressure;          /* high host usage, little Kubernetes workload */
+} result_node;
+
 typedef struct results {
     uint32_t nh;
     char horizon[RESULTS_MAX_HORIZONS][16];         /* "15m", "1h", "24h", "7d" */
@@ -53,6 +65,9 @@ typedef struct results {
     /* the seed's alert counts that the forecasts answer */
     uint64_t disk_critical, disk_warning, disk_soon;    /* DISK_USAGE: < 3, 3-7, 7-30 days to 90% */
     uint64_t io_network_crisis;     /* I/O and network signals predicted to saturate in 30 days */
+    result_node *nodes;             /* node classification (owned; NULL when none) */
+    size_t nnodes;
+    double node_threshold;          /* the forest's flagging threshold, NaN when not fitted */
     /* the label strings of rows point into memory the store keeps alive; the cycle owns rows */
     void (*free_fn)(struct results *);
 } results;

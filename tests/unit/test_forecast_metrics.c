@@ -238,6 +238,10 @@ static const char *const FAMILIES[] = {
     "metrics_ai_time_to_threshold_lower_seconds", "metrics_ai_time_to_threshold_upper_seconds",
     "metrics_ai_disk_alerts_critical", "metrics_ai_disk_alerts_warning",
     "metrics_ai_disk_alerts_soon", "metrics_ai_io_network_crisis",
+    "metrics_ai_node_anomaly_score", "metrics_ai_node_anomaly",
+    "metrics_ai_node_anomaly_contribution", "metrics_ai_node_anomaly_kind",
+    "metrics_ai_host_pressure", "metrics_ai_classification_anomalies",
+    "metrics_ai_host_pressure_nodes",
 };
 #define NFAM (sizeof FAMILIES / sizeof FAMILIES[0])
 
@@ -545,10 +549,45 @@ static void test_eta_and_anomaly_exports(void **state)
     free(text);
 }
 
+static void test_node_classification_exports(void **state)
+{
+    (void)state;
+    results r;
+    result_row rows[3];
+    build(&r, rows);
+    result_node nodes[2];
+    memset(nodes, 0, sizeof nodes);
+    strcpy(nodes[0].node, "host01");
+    nodes[0].score = 0.4;
+    nodes[0].kind = "";
+    strcpy(nodes[1].node, "host02");
+    nodes[1].score = 0.7;
+    nodes[1].flagged = 1;
+    nodes[1].severity = 2;
+    nodes[1].kind = "cpu_saturation";
+    nodes[1].host_pressure = 1;
+    nodes[1].contrib[0] = 0.7;
+    nodes[1].contrib[1] = 0.3;
+    r.nodes = nodes;
+    r.nnodes = 2;
+    char *text = render(&r);
+    assert_non_null(strstr(text, "\nmetrics_ai_node_anomaly{node=\"host02\"} 2\n"));
+    assert_non_null(strstr(text, "\nmetrics_ai_node_anomaly{node=\"host01\"} 0\n"));
+    assert_non_null(strstr(text, "metrics_ai_node_anomaly_kind{node=\"host02\","
+                                 "kind=\"cpu_saturation\"} 1\n"));
+    assert_null(strstr(text, "metrics_ai_node_anomaly_kind{node=\"host01\""));
+    assert_non_null(strstr(text, "metrics_ai_node_anomaly_contribution{node=\"host02\","
+                                 "feature=\"host_cpu\"} 0.7\n"));
+    assert_non_null(strstr(text, "\nmetrics_ai_classification_anomalies 1\n"));
+    assert_non_null(strstr(text, "\nmetrics_ai_host_pressure_nodes 1\n"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eta_and_anomaly_exports),
+        cmocka_unit_test(test_node_classification_exports),
         cmocka_unit_test(test_forecast_families_carry_source_labels),
         cmocka_unit_test(test_nan_skill_and_model_error_are_omitted),
         cmocka_unit_test(test_each_family_has_help_and_type_once),
