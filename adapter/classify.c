@@ -277,12 +277,6 @@ static float bucket_val(const cnode *nd, int f, int64_t b)
     return nd->ring[f][b - nd->first[f]];
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static int cmp_row(const void *a, const void *b)
 {
     return strcmp(((const classify_row *)a)->node, ((const classify_row *)b)->node);
@@ -516,7 +510,7 @@ int classify_run(store *st, const naming *names, const classify_config *cfg,
     for (int f = 0; f < CLASSIFY_FEATURES && ntrain; f++) {
         for (size_t t = 0; t < ntrain; t++)
             col[t] = train[t * CLASSIFY_FEATURES + f];
-        qsort(col, ntrain, sizeof *col, cmp_double);
+        qsort(col, ntrain, sizeof *col, mai_cmp_double);
         median[f] = ntrain % 2 ? col[ntrain / 2] : 0.5 * (col[ntrain / 2 - 1] + col[ntrain / 2]);
     }
     int fitted = 0;

@@ -178,12 +178,6 @@ void csv_series_free(csv_series *s)
     memset(s, 0, sizeof *s);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 double csv_series_infer_step(const csv_series *s)
 {
     if (s->n < 2)
@@ -197,7 +191,7 @@ double csv_series_infer_step(const csv_series *s)
             d[k++] = s->t[i] - s->t[i - 1];
     double step = 0;
     if (k > 0) {
-        qsort(d, k, sizeof *d, cmp_double);
+        qsort(d, k, sizeof *d, mai_cmp_double);
         /* the mode of the sorted differences: longest run of equal values */
         size_t best = 0, run = 1;
         step = d[0];

@@ -70,7 +70,6 @@ struct cycle {
     void *scratch;
     double *work;
     double *path;                   /* mean, lo80, hi80 of the longest path */
-    size_t path_h;
     size_t eta_h;                   /* coarse steps in ETA_DAYS */
     double *eta_t;                  /* coarse ring times for the linear ETA */
     /* totals */
@@ -456,7 +455,6 @@ static int work_alloc(cycle *c)
         maxh = c->eta_h > maxh ? c->eta_h : maxh;
     }
     c->path = malloc(3 * maxh * sizeof *c->path);
-    c->path_h = maxh;
     c->eta_t = malloc(cap * sizeof *c->eta_t);
     return (c->ring_buf && c->hist && c->scratch && c->work && c->path && c->eta_t)
                ? 0 : -MAI_ENOMEM;

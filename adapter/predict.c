@@ -288,12 +288,6 @@ static void series_name(const char *path, char *out, size_t cap)
         out[n - 4] = '\0';
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static void print_ts(FILE *f, double t)
 {
     if (t == floor(t) && fabs(t) < 1e15)
@@ -398,7 +392,7 @@ static int predict_series(const predict_opts *o, const char *path, FILE *out, do
         for (size_t r = 0; r < o->nrows; r++)
             if (strcmp(o->rows[r].series, name) == 0)
                 origins[norig++] = o->rows[r].origin_ts;
-        qsort(origins, norig, sizeof *origins, cmp_double);
+        qsort(origins, norig, sizeof *origins, mai_cmp_double);
         size_t u = 0;
         for (size_t i = 0; i < norig; i++)
             if (u == 0 || origins[i] != origins[u - 1])

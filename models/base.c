@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * models/base.c -- text for the MAI_E* error codes. */
+ * models/base.c -- text for the MAI_E* error codes, and a qsort comparator for doubles. */
 #include "base.h"
 
 const char *mai_strerror(int code)
@@ -17,4 +17,10 @@ const char *mai_strerror(int code)
     case MAI_ENOTSUP: return "not supported";
     default: return "unknown error";
     }
+}
+
+int mai_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }

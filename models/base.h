@@ -45,6 +45,9 @@ enum {
     MAI_ENOTSUP = 7,  /* valid input of a kind not supported */
 };
 
+/* qsort comparator for doubles, ascending (NaN compares equal to everything). */
+int mai_cmp_double(const void *a, const void *b);
+
 /* Text for a MAI_E* code (positive or negative); never NULL. */
 const char *mai_strerror(int code);
 

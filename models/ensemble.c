@@ -395,12 +395,6 @@ static uint32_t bracket(const ens_state *s, size_t k)
     return s->cfg.nh - 1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Sample quantile (linear interpolation) of sorted v[0..n). */
 static double quantile(const double *v, uint32_t n, double q)
 {
@@ -424,7 +418,7 @@ static void insertion_sort(double *v, uint32_t n)
     for (uint32_t i = 1; i < n; i++) {
         double x = v[i];
         uint32_t j = i;
-        while (j > 0 && cmp_double(&v[j - 1], &x) > 0) {
+        while (j > 0 && v[j - 1] > x) {
             v[j] = v[j - 1];
             j--;
         }

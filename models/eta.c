@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "base.h"
+
 #define ETA_SLOPES (ETA_TS_POINTS * (ETA_TS_POINTS - 1) / 2)
 #define ETA_DIFFS 1024          /* first differences sampled for the drop scale */
 #define ETA_Z80 1.2815515655446004
@@ -35,16 +37,10 @@ double eta_from_path(const double *path, size_t h, double step_s, double thresho
     return INFINITY;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Median of a small array, sorted in place. n >= 1. */
 static double median_inplace(double *v, size_t n)
 {
-    qsort(v, n, sizeof *v, cmp_double);
+    qsort(v, n, sizeof *v, mai_cmp_double);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
@@ -157,7 +153,7 @@ static ts_fit theil_sen(const double *st, const double *sy, size_t m)
                 s[ns++] = (sy[j] - sy[i]) / (st[j] - st[i]);
     if (ns == 0)
         return f;
-    qsort(s, ns, sizeof *s, cmp_double);
+    qsort(s, ns, sizeof *s, mai_cmp_double);
     f.slope = ns % 2 ? s[ns / 2] : 0.5 * (s[ns / 2 - 1] + s[ns / 2]);
     double dm = (double)m;
     double c = ETA_Z80 * sqrt(dm * (dm - 1) * (2 * dm + 5) / 18.0);

@@ -116,12 +116,6 @@ static uint32_t xs_below(uint64_t *s, uint32_t k)
     return (uint32_t)(((xs_next(s) >> 32) * (uint64_t)k) >> 32);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* numpy.percentile(v, 100 q) with linear interpolation; v sorted ascending, n >= 1. */
 static double quantile_sorted(const double *v, size_t n, double q)
 {
@@ -237,7 +231,7 @@ int iforest_fit(void *mem, const double *x, size_t n, uint32_t dims, uint32_t tr
             med[f] = 0.0;
             continue;
         }
-        qsort(dbuf, m, sizeof *dbuf, cmp_double);
+        qsort(dbuf, m, sizeof *dbuf, mai_cmp_double);
         med[f] = (m & 1) ? dbuf[m / 2] : 0.5 * (dbuf[m / 2 - 1] + dbuf[m / 2]);
     }
 
@@ -283,7 +277,7 @@ int iforest_fit(void *mem, const double *x, size_t n, uint32_t dims, uint32_t tr
             const double *p = x + i * dims;
             dbuf[i] = iforest_score(mem, p);
         }
-        qsort(dbuf, n, sizeof *dbuf, cmp_double);
+        qsort(dbuf, n, sizeof *dbuf, mai_cmp_double);
         h->threshold = quantile_sorted(dbuf, n, 1.0 - contamination);
     }
     return 0;
