@@ -42,6 +42,7 @@ typedef enum opt_store { S_NONE, S_INT, S_UINT, S_SIZE, S_I64 } opt_store;
 enum {
     O_EMPTY_OK = 1, /* strings: "" is a valid value */
     O_HI_OPEN = 2,  /* doubles: the upper bound is excluded */
+    O_LO_CLOSED = 4,    /* doubles: the lower bound is included */
 };
 
 enum {
@@ -199,6 +200,17 @@ static const opt flag_opts[] = {
     { .name = "--lstm-metrics", .metavar = "LIST", .parse = P_STR, FIELD(lstm_metrics),
       .flags = O_EMPTY_OK, .group = G_SERVICE,
       .help = "Series given the LSTM: layer (host/pod), none, or names" },
+    { .name = "--anomaly-threshold", .metavar = "X", .parse = P_DOUBLE, FIELD(anomaly_threshold),
+      .dlo = 0.0, .dhi = 1.0, .group = G_SERVICE,
+      .help = "Anomaly score at which I/O, network and golden signals alert" },
+    { .name = "--anomaly-direction", .metavar = "DIR", .parse = P_STR, FIELD(anomaly_direction),
+      .group = G_SERVICE, .help = "Deviations scored: both, up or down" },
+    { .name = "--anomaly-min-change", .metavar = "X", .parse = P_DOUBLE,
+      FIELD(anomaly_min_change), .dlo = 0.0, .dhi = 1e300, .flags = O_LO_CLOSED,
+      .group = G_SERVICE, .help = "Deviations smaller than X (series units) score 0" },
+    { .name = "--anomaly-persistence", .metavar = "K", .parse = P_INT, .store = S_UINT,
+      FIELD(anomaly_persistence), .lo = 1, .hi = 64, .group = G_SERVICE,
+      .help = "Points a deviation must last before it scores" },
     /* General. */
     { .name = "--help", .short_name = 'h', .parse = P_HELP, .group = G_GENERAL,
       .help = "Print this help and exit" },
@@ -314,7 +326,12 @@ static void expected_text(const opt *o, char *buf, size_t n)
                  a, b);
         break;
     case P_DOUBLE:
-        snprintf(buf, n, "expected a number in (%g, %g%c", o->dlo, o->dhi,
+        if (o->dhi >= 1e300)
+            snprintf(buf, n, "expected a number %s %g", (o->flags & O_LO_CLOSED) ? ">=" : ">",
+                     o->dlo);
+        else
+            snprintf(buf, n, "expected a number in %c%g, %g%c",
+                 (o->flags & O_LO_CLOSED) ? '[' : '(', o->dlo, o->dhi,
                  (o->flags & O_HI_OPEN) ? ')' : ']');
         break;
     case P_BOOL:
@@ -631,7 +648,8 @@ static int apply(mai_config *c, const opt *o, const char *val, int *quiet, char 
         store_integer(c, o, v);
         return 0;
     case P_DOUBLE:
-        if (parse_double(val, &d) != 0 || !(d > o->dlo) ||
+        if (parse_double(val, &d) != 0 ||
+            ((o->flags & O_LO_CLOSED) ? !(d >= o->dlo) : !(d > o->dlo)) ||
             ((o->flags & O_HI_OPEN) ? !(d < o->dhi) : !(d <= o->dhi)))
             return fail_expected(err, errlen, o, val);
         *(double *)field_ptr(c, o) = d;
@@ -755,9 +773,9 @@ static int parse_short_cluster(mai_config *c, const char *a, int *quiet, char *e
             char qf[QUOTE_MAX];
             quote(qf, flag);
             if (a[2] == '\0')
-                return fail(err, errlen, "unknown flag %s (see --help)", qf);
+                return fail(err, errlen, "unknown flag %s", qf);
             quote(q, a);
-            return fail(err, errlen, "unknown flag %s in %s (see --help)", qf, q);
+            return fail(err, errlen, "unknown flag %s in %s", qf, q);
         }
         apply(c, o, NULL, quiet, err, errlen);
     }
@@ -777,7 +795,7 @@ static int parse_args(mai_config *c, int argc, char **argv, char *err, size_t er
 
         if (flags_done || a[0] != '-' || a[1] == '\0') {
             quote(q, a);
-            return fail(err, errlen, "unexpected argument %s: only flags are taken (see --help)",
+            return fail(err, errlen, "unexpected argument %s: only flags are taken",
                         q);
         }
         if (strcmp(a, "--") == 0) {
@@ -795,7 +813,7 @@ static int parse_args(mai_config *c, int argc, char **argv, char *err, size_t er
         o = find_long(a, len);
         if (!o) {
             quote_n(q, a, len);
-            return fail(err, errlen, "unknown flag %s (see --help)", q);
+            return fail(err, errlen, "unknown flag %s", q);
         }
         if (o->metavar) {
             if (eq) {
@@ -886,6 +904,10 @@ static int check_combined(const mai_config *c, char *err, size_t errlen)
         return fail(err, errlen,
                     "--fine-hours=\"%u\" with STEP=\"%llds\": the fine ring must span at least "
                     "one STEP", c->fine_hours, step);
+    if (strcmp(c->anomaly_direction, "both") != 0 && strcmp(c->anomaly_direction, "up") != 0 &&
+        strcmp(c->anomaly_direction, "down") != 0)
+        return fail(err, errlen, "--anomaly-direction=\"%s\": expected both, up or down",
+                    c->anomaly_direction);
     return 0;
 }
 
@@ -936,6 +958,9 @@ void config_defaults(mai_config *c)
     c->coarse_step_s = 3600;
     c->max_models = 10000;
     memcpy(c->lstm_metrics, "layer", sizeof "layer");
+    c->anomaly_threshold = 0.9;
+    memcpy(c->anomaly_direction, "both", sizeof "both");
+    c->anomaly_persistence = 1;
 }
 
 int config_load(mai_config *c, int argc, char **argv, config_getenv_fn getenv_fn,

@@ -49,10 +49,12 @@ typedef struct model_entry {
     const istr *const *labels;
     uint32_t nlabels;
     const char *metric;
-    const signal_def *sig;          /* catalogue signal with a saturation threshold, or NULL */
+    const signal_def *sig;          /* the series' catalogue signal, or NULL */
+    char *display;                  /* "host02 (192.168.10.82)" of its instance, or NULL */
     part fine, coarse;
     an_state an;                    /* streaming anomaly score over the fine points */
     double anomaly;                 /* highest score of the points fed in the last cycle */
+    double current;                 /* the newest fine point fed (NaN before any) */
 } model_entry;
 
 struct cycle {
@@ -234,12 +236,19 @@ static int discover(const store_series_view *v, void *arg)
     e->metric = metric;
     size_t nsig;
     const signal_def *sigs = signals_builtin(&nsig);
-    for (size_t i = 0; i < nsig; i++)
-        if (strcmp(sigs[i].record, metric) == 0 && !isnan(sigs[i].threshold))
+    for (size_t i = 0; i < nsig && !e->sig; i++)
+        if (strcmp(sigs[i].record, metric) == 0)
             e->sig = &sigs[i];
+    e->current = NAN;
     an_config ac;
     an_config_default(&ac);
-    an_init(&e->an, &ac);
+    ac.direction = (an_direction)c->cfg.anomaly_direction;
+    ac.min_change = c->cfg.anomaly_min_change;
+    ac.persistence = c->cfg.anomaly_persistence ? c->cfg.anomaly_persistence : 1;
+    if (an_init(&e->an, &ac) != 0) {    /* checked by config: the defaults then */
+        an_config_default(&ac);
+        an_init(&e->an, &ac);
+    }
     int lstm = wants_lstm(c, metric);
     int rc = 0;
     if (c->has_fine)
@@ -279,6 +288,8 @@ static void feed(cycle *c, model_entry *e, part *p, int coarse)
         for (size_t i = 0; i < n; i++) {
             double a = an_update(&e->an, c->ring_buf[i]);
             e->anomaly = a > e->anomaly ? a : e->anomaly;
+            if (isfinite(c->ring_buf[i]))
+                e->current = c->ring_buf[i];
         }
     }
     if (n) {
@@ -293,7 +304,7 @@ static void feed(cycle *c, model_entry *e, part *p, int coarse)
 static void eta(cycle *c, model_entry *e, result_row *row)
 {
     part *p = &e->coarse;
-    if (!e->sig || !p->used || p->points == 0)
+    if (!e->sig || isnan(e->sig->threshold) || !p->used || p->points == 0)
         return;
     size_t h = c->eta_h;
     double step = (double)c->cfg.coarse_step_s, thr = e->sig->threshold;
@@ -303,7 +314,6 @@ static void eta(cycle *c, model_entry *e, result_row *row)
     size_t n = store_ring_since(c->cfg.st, e->ref, 1, RING_EMPTY, c->ring_buf, c->cfg.coarse_cap,
                                 &first, &newest);
     double current = n ? c->ring_buf[n - 1] : NAN;
-    row->signal = e->sig->id;
     row->threshold = thr;
     row->eta[0] = eta_from_path(c->path, h, step, thr, current);
     row->eta_lower = eta_from_path(c->path + 2 * h, h, step, thr, current);  /* hi80: earliest */
@@ -319,6 +329,41 @@ static void eta(cycle *c, model_entry *e, result_row *row)
     row->eta[1] = n >= 3 ? eta_linear(c->eta_t, c->hist, n, thr, ETA_DAYS * 86400.0, NULL, NULL)
                          : INFINITY;
     row->has_eta = 1;
+}
+
+/* The catalogue signal's alert categories: disk levels, I/O and network crisis (saturation
+ * within ETA_DAYS), I/O and network anomaly and golden-signal anomaly (score at or above the
+ * alert threshold now). */
+static void signal_alerts(cycle *c, model_entry *e, result_row *row, results *r)
+{
+    if (!e->sig)
+        return;
+    row->signal = e->sig->id;
+    row->layer = e->sig->layer;
+    if (!e->display) {
+        const char *inst = NULL;
+        for (uint32_t i = 0; i < e->nlabels && !inst; i++)
+            if (strcmp(e->labels[2 * i]->s, "instance") == 0)
+                inst = e->labels[2 * i + 1]->s;
+        char buf[256];
+        if (inst)
+            e->display = strdup(c->cfg.names ? naming_display(c->cfg.names, inst, buf, sizeof buf)
+                                             : naming_host(inst, buf, sizeof buf));
+    }
+    row->display = e->display;
+    int io_net = strcmp(e->sig->layer, "io") == 0 || strcmp(e->sig->layer, "net") == 0;
+    int golden = strcmp(e->sig->layer, "golden") == 0;
+    if (row->has_eta && strcmp(e->sig->id, "DISK_USAGE") == 0) {
+        int level = eta_alert_level(eta_days_seed(row->eta[0]));
+        r->disk_critical += level == ETA_CRITICAL;
+        r->disk_warning += level == ETA_WARNING;
+        r->disk_soon += level == ETA_SOON;
+    } else if (row->has_eta && io_net) {
+        r->io_network_crisis += row->eta[0] <= ETA_DAYS * 86400.0;
+    }
+    row->anomalous = (io_net || golden) && row->anomaly >= r->anomaly_threshold;
+    r->io_network_anomaly += (uint64_t)(row->anomalous && io_net);
+    r->golden_anomaly += (uint64_t)(row->anomalous && golden);
 }
 
 static int fit_due(const part *p)
@@ -536,6 +581,7 @@ void cycle_run_once(cycle *c)
         return;
     }
     r->nh = c->cfg.nh;
+    r->anomaly_threshold = c->cfg.anomaly_threshold > 0 ? c->cfg.anomaly_threshold : 0.9;
     for (uint32_t h = 0; h < c->cfg.nh; h++)
         memcpy(r->horizon[h], c->hname[h], sizeof r->horizon[h]);
     const ens_config *shape = c->has_fine ? &c->fine_lstm_cfg : &c->coarse_lstm_cfg;
@@ -585,16 +631,9 @@ void cycle_run_once(cycle *c)
             r->state_bytes += p->bytes;
         }
         row->anomaly = e->anomaly;
+        row->current = e->current;
         eta(c, e, row);
-        if (row->has_eta && strcmp(e->sig->id, "DISK_USAGE") == 0) {
-            int level = eta_alert_level(eta_days_seed(row->eta[0]));
-            r->disk_critical += level == ETA_CRITICAL;
-            r->disk_warning += level == ETA_WARNING;
-            r->disk_soon += level == ETA_SOON;
-        } else if (row->has_eta && (strcmp(e->sig->layer, "io") == 0 ||
-                                    strcmp(e->sig->layer, "net") == 0)) {
-            r->io_network_crisis += row->eta[0] <= ETA_DAYS * 86400.0;
-        }
+        signal_alerts(c, e, row, r);
         r->models_ready += (uint64_t)row->ready;
     }
     c->rotate = c->n ? (c->rotate + 1) % c->n : 0;
@@ -707,6 +746,7 @@ void cycle_destroy(cycle *c)
     for (size_t i = 0; i < c->n; i++) {
         part_free(&c->entries[i]->fine);
         part_free(&c->entries[i]->coarse);
+        free(c->entries[i]->display);
         free(c->entries[i]);
     }
     free(c->entries);

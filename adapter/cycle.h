@@ -38,6 +38,11 @@ typedef struct cycle_config {
                                                used by the cycle thread only */
     int lookback_hrs;                       /* node classification window (LOOKBACK_HRS) */
     double contamination;                   /* node classification threshold (CONTAMINATION) */
+    /* anomaly score controls (models/anomaly.h); all zero = the defaults, both directions */
+    int anomaly_direction;                  /* an_direction */
+    double anomaly_min_change;
+    unsigned anomaly_persistence;           /* 0 = 1 */
+    double anomaly_threshold;               /* I/O, network and golden alerts; 0 = 0.9 */
 } cycle_config;
 
 typedef struct cycle cycle;

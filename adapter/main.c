@@ -19,6 +19,7 @@
 #include "adapter/selfstats.h"
 #include "adapter/store.h"
 #include "adapter/write_handler.h"
+#include "models/anomaly.h"
 
 #ifndef MAI_VERSION
 #define MAI_VERSION "0.1.0"
@@ -129,6 +130,12 @@ int main(int argc, char **argv)
         .console = cfg.verbose_level >= 0, .verbosity = cfg.verbose_level,
         .reports_dir = cfg.forecast_plots_dir, .names = names,
         .lookback_hrs = cfg.lookback_hrs, .contamination = cfg.contamination,
+        .anomaly_direction = strcmp(cfg.anomaly_direction, "up") == 0     ? AN_UP
+                             : strcmp(cfg.anomaly_direction, "down") == 0 ? AN_DOWN
+                                                                          : AN_BOTH,
+        .anomaly_min_change = cfg.anomaly_min_change,
+        .anomaly_persistence = cfg.anomaly_persistence,
+        .anomaly_threshold = cfg.anomaly_threshold,
         .fit_budget_s = 0.5 * (cfg.interval_s > 0 ? cfg.interval_s : 15)};
     for (int i = 0; i < nh && i < CYCLE_MAX_HORIZONS; i++)
         cc.horizon_s[i] = horizons[i];

@@ -16,6 +16,8 @@
 
 #define DISK_TABLE_MAX 20
 #define PRED_TABLE_MAX 10
+#define NODE_TABLE_MAX 20
+#define TABLE_MAX_COLS 9
 
 typedef struct disk_item {
     const char *instance, *mountpoint;
@@ -69,14 +71,14 @@ static int disk_collect(const results *r, disk_item **out, size_t *n)
         if (!is_disk(row))
             continue;
         disk_item *d = &it[k++];
-        d->instance = label(row, "instance");
+        d->instance = row->display ? row->display : label(row, "instance");
         d->mountpoint = label(row, "mountpoint");
-        /* current_%: the newest value is not in result_row, so this is the forecast at the
-         * shortest horizon (mean[0]), the nearest value available (before warm-up the row
-         * exports the last value there, which is then exact). The catalogue's DISK_USAGE is a
-         * ratio with threshold 0.9; a threshold above 1 means an override in percent. */
+        /* current_%: the newest finished value; without one, the forecast at the shortest
+         * horizon. The catalogue's DISK_USAGE is a ratio with threshold 0.9; a threshold above
+         * 1 means an override in percent. */
         double scale = row->has_eta && row->threshold > 1.0 ? 1.0 : 100.0;
-        d->current_pct = r->nh > 0 ? row->mean[0] * scale : NAN;
+        d->current_pct = isfinite(row->current) ? row->current * scale
+                         : r->nh > 0            ? row->mean[0] * scale : NAN;
         if (row->has_eta) {
             d->ens = eta_days_seed(row->eta[0]);
             d->lin = eta_days_seed(row->eta[1]);
@@ -277,6 +279,29 @@ static void pad(FILE *out, const char *s, int w)
         fputc(' ', out);
 }
 
+/* A table of nrows rows of ncols cells (cells[row * ncols + col]), column widths from the
+ * header and the cells, two spaces before each column, the last column unpadded. */
+static void table(FILE *out, int ncols, const char *const *hdr, const char *const *cells,
+                  size_t nrows)
+{
+    int w[TABLE_MAX_COLS];
+    for (int c = 0; c < ncols; c++) {
+        w[c] = width(hdr[c]);
+        for (size_t i = 0; i < nrows; i++) {
+            int x = width(cells[i * (size_t)ncols + (size_t)c]);
+            w[c] = x > w[c] ? x : w[c];
+        }
+    }
+    for (size_t i = 0; i <= nrows; i++) {
+        for (int c = 0; c < ncols; c++) {
+            fputs("  ", out);
+            pad(out, i == 0 ? hdr[c] : cells[(i - 1) * (size_t)ncols + (size_t)c],
+                c + 1 == ncols ? 0 : w[c]);
+        }
+        fputc('\n', out);
+    }
+}
+
 static void disk_table(const disk_item *it, size_t n, FILE *out)
 {
     size_t cnt[4] = {0, 0, 0, 0};
@@ -291,35 +316,110 @@ static void disk_table(const disk_item *it, size_t n, FILE *out)
     static const char *const hdr[5] = {"instance", "mountpoint", "current %", "days to 90%",
                                        "alert"};
     size_t shown = n < DISK_TABLE_MAX ? n : DISK_TABLE_MAX;
-    int w[5];
-    for (int c = 0; c < 5; c++)
-        w[c] = width(hdr[c]);
-    char b[2][48];
-    for (size_t i = 0; i < shown; i++) {
-        int a = width(it[i].instance), m = width(it[i].mountpoint);
-        w[0] = a > w[0] ? a : w[0];
-        w[1] = m > w[1] ? m : w[1];
-    }
-    for (int c = 0; c < 5; c++) {
-        fputs("  ", out);
-        pad(out, hdr[c], c == 4 ? 0 : w[c]);
-    }
-    fputc('\n', out);
+    const char *cells[DISK_TABLE_MAX * 5];
+    char b[DISK_TABLE_MAX][2][48];
     for (size_t i = 0; i < shown; i++) {
         const disk_item *d = &it[i];
-        fputs("  ", out);
-        pad(out, d->instance, w[0]);
-        fputs("  ", out);
-        pad(out, d->mountpoint, w[1]);
-        fputs("  ", out);
-        const char *cur = num(b[0], sizeof b[0], d->current_pct);
-        pad(out, *cur ? cur : "-", w[2]);
-        fputs("  ", out);
-        pad(out, num(b[1], sizeof b[1], d->days), w[3]);
-        fprintf(out, "  %s\n", eta_alert_name(d->level));
+        const char *cur = num(b[i][0], sizeof b[i][0], d->current_pct);
+        const char *row[5] = {d->instance, d->mountpoint, *cur ? cur : "-",
+                              num(b[i][1], sizeof b[i][1], d->days), eta_alert_name(d->level)};
+        memcpy(&cells[i * 5], row, sizeof row);
     }
+    table(out, 5, hdr, cells, shown);
     if (n > shown)
         fprintf(out, "  \xe2\x80\xa6 %zu more\n", n - shown);
+}
+
+static const char *severity_name(int severity)
+{
+    return severity >= 2 ? "CRITICAL" : severity == 1 ? "WARNING" : "OK";
+}
+
+/* Flagged nodes (score descending), then the nodes under host pressure. */
+static int node_score_cmp(const void *a, const void *b)
+{
+    const result_node *x = *(const result_node *const *)a, *y = *(const result_node *const *)b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return strcmp(x->node, y->node);
+}
+
+static void node_tables(const results *r, FILE *out)
+{
+    const result_node *flag[NODE_TABLE_MAX], *press[NODE_TABLE_MAX];
+    size_t nf = 0, np = 0, tf = 0, tp = 0;
+    for (size_t i = 0; i < r->nnodes; i++) {
+        const result_node *nd = &r->nodes[i];
+        if (nd->flagged && tf++ < NODE_TABLE_MAX)
+            flag[nf++] = nd;
+        if (nd->host_pressure && tp++ < NODE_TABLE_MAX)
+            press[np++] = nd;
+    }
+    qsort(flag, nf, sizeof *flag, node_score_cmp);
+    qsort(press, np, sizeof *press, node_score_cmp);
+    fprintf(out, "Classification anomalies: %zu of %zu nodes\n", tf, r->nnodes);
+    static const char *const fh[9] = {"instance", "host_cpu", "host_mem", "pod_cpu", "pod_mem",
+                                      "score", "severity", "kind", "why"};
+    const char *cells[NODE_TABLE_MAX * 9];
+    char b[NODE_TABLE_MAX][6][48];
+    char why[NODE_TABLE_MAX][96];
+    static const char *const feat[4] = {"host_cpu", "host_mem", "pod_cpu", "pod_mem"};
+    for (size_t i = 0; i < nf; i++) {
+        const result_node *nd = flag[i];
+        int top = 0;
+        for (int k = 1; k < 4; k++)
+            top = nd->contrib[k] > nd->contrib[top] ? k : top;
+        snprintf(why[i], sizeof why[i], "%s %.0f%%", feat[top], 100.0 * nd->contrib[top]);
+        const char *row[9] = {nd->display, num(b[i][0], 48, nd->value[0]),
+                              num(b[i][1], 48, nd->value[1]), num(b[i][2], 48, nd->value[2]),
+                              num(b[i][3], 48, nd->value[3]), num(b[i][4], 48, nd->score),
+                              severity_name(nd->severity), nd->kind ? nd->kind : "", why[i]};
+        memcpy(&cells[i * 9], row, sizeof row);
+    }
+    if (nf)
+        table(out, 9, fh, cells, nf);
+    fprintf(out, "Host pressure: %zu of %zu nodes\n", tp, r->nnodes);
+    static const char *const ph[4] = {"instance", "host_cpu", "host_mem", "severity"};
+    for (size_t i = 0; i < np; i++) {
+        const result_node *nd = press[i];
+        const char *row[4] = {nd->display, num(b[i][0], 48, nd->value[0]),
+                              num(b[i][1], 48, nd->value[1]), "WARNING"};
+        memcpy(&cells[i * 4], row, sizeof row);
+    }
+    if (np)
+        table(out, 4, ph, cells, np);
+}
+
+/* The I/O, network and golden signals whose anomaly score is at or above the threshold. */
+static void signal_anomaly_table(const results *r, FILE *out)
+{
+    const char *cells[NODE_TABLE_MAX * 5];
+    char b[NODE_TABLE_MAX][2][48];
+    size_t shown = 0, io = 0, golden = 0;
+    for (size_t i = 0; i < r->nrows; i++) {
+        const result_row *row = &r->rows[i];
+        if (!row->anomalous)
+            continue;
+        int is_golden = row->layer && strcmp(row->layer, "golden") == 0;
+        golden += (size_t)is_golden;
+        io += (size_t)!is_golden;
+        if (shown == NODE_TABLE_MAX)
+            continue;
+        const char *where = *label(row, "mountpoint") ? label(row, "mountpoint")
+                                                      : label(row, "device");
+        const char *cell[5] = {row->display ? row->display : label(row, "instance"),
+                               row->signal ? row->signal : row->metric, *where ? where : "-",
+                               num(b[shown][0], 48, row->current),
+                               num(b[shown][1], 48, row->anomaly)};
+        memcpy(&cells[shown * 5], cell, sizeof cell);
+        shown++;
+    }
+    fprintf(out, "I/O+Network anomalies: %zu, golden signal anomalies: %zu (score >= %g)\n", io,
+            golden, r->anomaly_threshold);
+    static const char *const hdr[5] = {"instance", "signal", "device/mount", "current",
+                                       "anomaly score"};
+    if (shown)
+        table(out, 5, hdr, cells, shown);
 }
 
 /* The predictions table shows the series whose forecasts are most trustworthy: fitted rows
@@ -483,6 +583,8 @@ void report_console(const results *r, FILE *out, int verbosity)
             debug_lines(it, n, out);
     }
     free(it);
+    node_tables(r, out);
+    signal_anomaly_table(r, out);
     pred_table(r, out);
     fflush(out);
 }

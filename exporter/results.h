@@ -24,10 +24,18 @@ typedef struct result_row {
     uint64_t points;            /* ring points the models have seen */
     int ready;                  /* 1 once fitted; before, a last-value fallback is exported */
     double anomaly;             /* streaming anomaly score in [0,1] */
+    double current;             /* the newest finished fine-ring value (NaN when none) */
+    /* catalogue signal of the series (signal set, layer set) or NULL; display is the node's
+     * "host02 (192.168.10.82)" form of its instance label (NULL without one; like the labels,
+     * it lives as long as the cycle that published the set) */
+    const char *layer;          /* "host", "pod", "disk", "io", "net", "golden" */
+    const char *display;
+    int anomalous;              /* I/O, network or golden signal with anomaly >= the alert
+                                 * threshold (--anomaly-threshold) */
     /* time to the catalogue signal's saturation threshold (has_eta set), seconds, INFINITY when
      * not within 30 days: eta[0] ensemble, eta[1] linear, eta[2] prophet */
     int has_eta;
-    const char *signal;         /* "DISK_USAGE" */
+    const char *signal;         /* "DISK_USAGE"; set for every catalogue signal */
     double threshold;
     double eta[3], eta_lower, eta_upper;
 } result_row;
@@ -65,6 +73,10 @@ typedef struct results {
     /* the seed's alert counts that the forecasts answer */
     uint64_t disk_critical, disk_warning, disk_soon;    /* DISK_USAGE: < 3, 3-7, 7-30 days to 90% */
     uint64_t io_network_crisis;     /* I/O and network signals predicted to saturate in 30 days */
+    uint64_t io_network_anomaly;    /* I/O and network signals anomalous now */
+    uint64_t golden_anomaly;        /* golden signals (iowait, inodes, drops, errors, OOM kills)
+                                     * anomalous now */
+    double anomaly_threshold;       /* the alert threshold on the anomaly score */
     result_node *nodes;             /* node classification (owned; NULL when none) */
     size_t nnodes;
     double node_threshold;          /* the forest's flagging threshold, NaN when not fitted */

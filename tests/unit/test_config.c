@@ -505,6 +505,33 @@ static void test_config_fine_ring_holds_one_step(void **state)
     assert_int_equal(c.fine_hours, 24);
 }
 
+static void test_config_anomaly_controls(void **state)
+{
+    mai_config c;
+    char err[ERR_LEN];
+    (void)state;
+    assert_int_equal(load_none(&c, err), 0);
+    assert_true(c.anomaly_threshold == 0.9);
+    assert_string_equal(c.anomaly_direction, "both");
+    assert_true(c.anomaly_min_change == 0.0);
+    assert_int_equal(c.anomaly_persistence, 1);
+    assert_int_equal(LOAD(&c, err, "--anomaly-threshold", "0.75", "--anomaly-direction", "up",
+                          "--anomaly-min-change", "0", "--anomaly-persistence", "64"), 0);
+    assert_true(c.anomaly_threshold == 0.75);
+    assert_string_equal(c.anomaly_direction, "up");
+    assert_int_equal(c.anomaly_persistence, 64);
+    assert_int_equal(LOAD(&c, err, "--anomaly-min-change", "2.5"), 0);
+    assert_true(c.anomaly_min_change == 2.5);
+    assert_rejected(LOAD(&c, err, "--anomaly-min-change", "-1"), err,
+                    "--anomaly-min-change=\"-1\": expected a number >= 0");
+    assert_rejected(LOAD(&c, err, "--anomaly-threshold", "0"), err,
+                    "--anomaly-threshold=\"0\": expected a number in (0, 1]");
+    assert_rejected(LOAD(&c, err, "--anomaly-threshold", "1.5"), err, "--anomaly-threshold");
+    assert_rejected(LOAD(&c, err, "--anomaly-persistence", "65"), err, "--anomaly-persistence");
+    assert_rejected(LOAD(&c, err, "--anomaly-direction", "sideways"), err,
+                    "--anomaly-direction=\"sideways\": expected both, up or down");
+}
+
 /* ---- flags ---------------------------------------------------------------------------------- */
 
 static void test_config_mode_flags_set_booleans(void **state)
@@ -976,6 +1003,7 @@ int main(void)
         T(test_config_step_units),
         T(test_config_coarse_step_takes_seconds_or_units),
         T(test_config_fine_ring_holds_one_step),
+        T(test_config_anomaly_controls),
         T(test_config_mode_flags_set_booleans),
         T(test_config_flag_without_value_rejects_equals),
         T(test_config_equals_and_separate_forms_agree),

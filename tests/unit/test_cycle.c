@@ -34,6 +34,11 @@ static const char *const COUNTER[] = {"__name__", "http_requests_total", "job", 
 static const char *const CONST[] = {"__name__", "const_gauge", "job", "c", NULL};
 static const char *const DISK[] = {"__name__", "instance_mountpoint:metrics_ai_disk_usage:ratio",
                                    "instance", "a:9100", "mountpoint", "/", NULL};
+static const char *const NETERR[] = {"__name__", "instance:metrics_ai_net_errors:packets_per_second",
+                                     "instance", "b:9100", NULL};
+static const char *const IOUTIL[] = {"__name__", "instance_device:metrics_ai_disk_io_util:ratio",
+                                     "instance", "b:9100", "device", "sda", NULL};
+static int64_t g_spike_from = INT64_MAX;    /* NETERR jumps to 40 from this minute on */
 static const char *const OWN[] = {"__name__", "metrics_ai_forecast", "horizon", "15m",
                                   "metric", "node_load1", NULL};
 
@@ -109,7 +114,10 @@ static void ingest_minutes(fixture *f, const char *const *const *series, int64_t
                 double v = series[k] == COUNTER ? counter_at(t_s)
                          : series[k] == CONST ? 42.0
                          : series[k] == GAUGE ? gauge_at(t_s)
-                         : series[k] == DISK ? 0.5 + 0.005 * (double)t_s / HOUR_S : 1.0;
+                         : series[k] == DISK ? 0.5 + 0.005 * (double)t_s / HOUR_S
+                         : series[k] == NETERR ? (m >= g_spike_from ? 40.0
+                                                  : 1.0 + 0.2 * sin(0.7 * (double)m))
+                         : series[k] == IOUTIL ? 0.3 + 0.05 * sin(0.3 * (double)m) : 1.0;
                 rb_sample(f->rb, se, T0_MS + t_s * 1000, v);
             }
         }
@@ -413,6 +421,49 @@ static void test_disk_signal_gets_time_to_threshold(void **state)
     fx_free(&f);
 }
 
+/* A golden signal that jumps far past anything seen counts as a golden anomaly now; a steady
+ * I/O signal does not count; both rows carry their signal, layer, newest value and display. */
+static void test_golden_and_io_anomalies_are_counted(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_store(&f);
+    cycle_config c = base_config(&f);
+    fx_cycle(&f, &c);
+    static const char *const *const series[] = {NETERR, IOUTIL, NULL};
+    ingest_minutes(&f, series, 110);
+    cycle_run_once(f.cyc);
+    const results *r = results_acquire(f.box);
+    assert_non_null(r);
+    assert_int_equal(r->golden_anomaly, 0);
+    assert_int_equal(r->io_network_anomaly, 0);
+    assert_true(r->anomaly_threshold == 0.9);
+    results_release(f.box, r);
+
+    g_spike_from = f.next_min;
+    ingest_minutes(&f, series, 4);
+    cycle_run_once(f.cyc);
+    g_spike_from = INT64_MAX;
+    r = results_acquire(f.box);
+    assert_non_null(r);
+    const result_row *ne = row_of(r, NETERR[1]), *io = row_of(r, IOUTIL[1]);
+    assert_non_null(ne);
+    assert_non_null(io);
+    assert_string_equal(ne->signal, "NET_ERRORS");
+    assert_string_equal(ne->layer, "golden");
+    assert_string_equal(ne->display, "b");
+    assert_true(ne->current == 40.0);     /* the newest finished minute */
+    assert_true(ne->anomaly >= 0.9);
+    assert_int_equal(ne->anomalous, 1);
+    assert_string_equal(io->signal, "DISK_IO_UTIL");
+    assert_string_equal(io->layer, "io");
+    assert_int_equal(io->anomalous, 0);
+    assert_int_equal(r->golden_anomaly, 1);
+    assert_int_equal(r->io_network_anomaly, 0);
+    results_release(f.box, r);
+    fx_free(&f);
+}
+
 static void test_horizon_names(void **state)
 {
     (void)state;
@@ -519,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_zero_budget_fits_one_per_cycle),
         cmocka_unit_test(test_interval_holds_forecast_on_growing_series),
         cmocka_unit_test(test_disk_signal_gets_time_to_threshold),
+        cmocka_unit_test(test_golden_and_io_anomalies_are_counted),
         cmocka_unit_test(test_horizon_names),
         cmocka_unit_test(test_create_rejects_bad_configs),
         cmocka_unit_test(test_thread_starts_and_stops),

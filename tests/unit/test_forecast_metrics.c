@@ -238,6 +238,7 @@ static const char *const FAMILIES[] = {
     "metrics_ai_time_to_threshold_lower_seconds", "metrics_ai_time_to_threshold_upper_seconds",
     "metrics_ai_disk_alerts_critical", "metrics_ai_disk_alerts_warning",
     "metrics_ai_disk_alerts_soon", "metrics_ai_io_network_crisis",
+    "metrics_ai_io_network_anomalies", "metrics_ai_golden_anomalies",
     "metrics_ai_node_anomaly_score", "metrics_ai_node_anomaly",
     "metrics_ai_node_anomaly_contribution", "metrics_ai_node_anomaly_kind",
     "metrics_ai_host_pressure", "metrics_ai_classification_anomalies",
@@ -531,6 +532,8 @@ static void test_eta_and_anomaly_exports(void **state)
     rows[0].eta_lower = 3600;
     rows[0].eta_upper = INFINITY;
     r.disk_critical = 1;
+    r.io_network_anomaly = 2;
+    r.golden_anomaly = 3;
     char *text = render(&r);
     static page pg;
     parse_page(text, &pg);
@@ -545,6 +548,8 @@ static void test_eta_and_anomaly_exports(void **state)
     assert_non_null(strstr(text, "signal=\"DISK_USAGE\",threshold=\"0.9\",method=\"ensemble\"} "
                                  "86400\n"));
     assert_non_null(strstr(text, "\nmetrics_ai_disk_alerts_critical 1\n"));
+    assert_non_null(strstr(text, "\nmetrics_ai_io_network_anomalies 2\n"));
+    assert_non_null(strstr(text, "\nmetrics_ai_golden_anomalies 3\n"));
     assert_null(strstr(text, "_alerts_total"));
     free(text);
 }

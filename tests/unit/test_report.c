@@ -38,6 +38,8 @@ static void disk_row(result_row *row, const char *const *labels, double now, dou
         row->upper[h] = now + 0.01;
         row->skill[h] = NAN;
     }
+    row->mean[0] = now + 0.004;     /* the table shows the newest value, not the forecast */
+    row->current = now;
     row->ready = 1;
     row->points = 100;
     row->has_eta = 1;
@@ -68,6 +70,7 @@ static void build(results *r, result_row rows[3])
     rows[2].skill[0] = 0.7, rows[2].skill[1] = 0.8;
     rows[2].ready = 1;
     rows[2].eta[0] = rows[2].eta[1] = rows[2].eta[2] = NAN;
+    rows[2].current = NAN;
     r->rows = rows;
     r->nrows = 3;
     r->disk_critical = 1;
@@ -271,6 +274,54 @@ static void test_console_debug(void **state)
     free(s);
 }
 
+/* Flagged nodes with the feature that explains most, host pressure, and the I/O, network and
+ * golden signals at or above the alert threshold, with display names. */
+static void test_console_nodes_and_signal_anomalies(void **state)
+{
+    (void)state;
+    results r;
+    result_row rows[3];
+    build(&r, rows);
+    result_node nodes[3];
+    memset(nodes, 0, sizeof nodes);
+    snprintf(nodes[0].node, sizeof nodes[0].node, "host02");
+    snprintf(nodes[0].display, sizeof nodes[0].display, "host02 (192.168.10.82)");
+    nodes[0].value[0] = 0.31, nodes[0].value[1] = 0.45, nodes[0].value[2] = 0.84;
+    nodes[0].value[3] = 0.97;
+    nodes[0].contrib[0] = 0.1, nodes[0].contrib[1] = 0.1, nodes[0].contrib[2] = 0.2;
+    nodes[0].contrib[3] = 0.6;
+    nodes[0].score = 0.71, nodes[0].flagged = 1, nodes[0].severity = 1;
+    nodes[0].kind = "memory_pressure";
+    snprintf(nodes[1].node, sizeof nodes[1].node, "pi");
+    snprintf(nodes[1].display, sizeof nodes[1].display, "pi (192.168.10.200)");
+    nodes[1].value[0] = 0.17, nodes[1].value[1] = 0.84;
+    nodes[1].host_pressure = 1, nodes[1].kind = "";
+    snprintf(nodes[2].node, sizeof nodes[2].node, "quiet");
+    snprintf(nodes[2].display, sizeof nodes[2].display, "quiet");
+    nodes[2].kind = "";
+    r.nodes = nodes;
+    r.nnodes = 3;
+    r.anomaly_threshold = 0.9;
+    rows[2].signal = "NET_ERRORS";
+    rows[2].layer = "golden";
+    rows[2].display = "host03 (10.0.0.3)";
+    rows[2].current = 12.5;
+    rows[2].anomaly = 0.97;
+    rows[2].anomalous = 1;
+    size_t len;
+    char *s = console(&r, 0, &len);
+    assert_non_null(strstr(s, "Classification anomalies: 1 of 3 nodes\n"));
+    assert_non_null(strstr(s, "  host02 (192.168.10.82)  0.31"));
+    assert_non_null(strstr(s, "0.71   WARNING   memory_pressure  pod_mem 60%\n"));
+    assert_non_null(strstr(s, "Host pressure: 1 of 3 nodes\n"));
+    assert_non_null(strstr(s, "  pi (192.168.10.200)  0.17"));
+    assert_null(strstr(s, "quiet"));
+    assert_non_null(strstr(s, "I/O+Network anomalies: 0, golden signal anomalies: 1 "
+                              "(score >= 0.9)\n"));
+    assert_non_null(strstr(s, "  host03 (10.0.0.3)  NET_ERRORS  -             12.5     0.97\n"));
+    free(s);
+}
+
 static void test_console_many(void **state)
 {
     (void)state;
@@ -298,6 +349,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_rows),      cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_csv_error),     cmocka_unit_test(test_console_default),
+        cmocka_unit_test(test_console_nodes_and_signal_anomalies),
         cmocka_unit_test(test_console_quiet), cmocka_unit_test(test_console_debug),
         cmocka_unit_test(test_console_many),
     };
