@@ -65,6 +65,7 @@ struct cycle {
     int has_fine, has_coarse;
     model_entry **entries;
     size_t n, cap;
+    size_t n_generic;               /* entries outside the signal catalogue */
     int refused_logged;
     /* work memory, sized for the larger part */
     float *ring_buf;
@@ -211,13 +212,19 @@ static int discover(const store_series_view *v, void *arg)
             metric = v->labels[2 * i + 1]->s;
     if (strncmp(metric, "metrics_ai_", 11) == 0)
         return 0;                   /* our own exports, scraped back: never forecast forecasts */
-    if (c->n >= c->cfg.max_models) {
+    size_t nsig;
+    const signal_def *sigs = signals_builtin(&nsig), *sig = NULL;
+    for (size_t i = 0; i < nsig && !sig; i++)
+        if (strcmp(sigs[i].record, metric) == 0)
+            sig = &sigs[i];
+    /* catalogue signals are always modelled; --max-models bounds the other series */
+    if (!sig && c->n_generic >= c->cfg.max_models) {
         if (!c->refused_logged && c->cfg.max_models > 0) {
             log_msg(LOG_WARN, "model limit %zu reached (--max-models): further series are "
                     "stored but not forecast", c->cfg.max_models);
             c->refused_logged = 1;
         }
-        return 1;
+        return 0;
     }
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 256;
@@ -234,11 +241,7 @@ static int discover(const store_series_view *v, void *arg)
     e->labels = (const istr *const *)v->labels;
     e->nlabels = v->nlabels;
     e->metric = metric;
-    size_t nsig;
-    const signal_def *sigs = signals_builtin(&nsig);
-    for (size_t i = 0; i < nsig && !e->sig; i++)
-        if (strcmp(sigs[i].record, metric) == 0)
-            e->sig = &sigs[i];
+    e->sig = sig;
     e->current = NAN;
     an_config ac;
     an_config_default(&ac);
@@ -263,6 +266,7 @@ static int discover(const store_series_view *v, void *arg)
     }
     *v->model = e;
     c->entries[c->n++] = e;
+    c->n_generic += !sig;
     return 0;
 }
 
@@ -340,17 +344,22 @@ static void signal_alerts(cycle *c, model_entry *e, result_row *row, results *r)
         return;
     row->signal = e->sig->id;
     row->layer = e->sig->layer;
-    if (!e->display) {
-        const char *inst = NULL;
-        for (uint32_t i = 0; i < e->nlabels && !inst; i++)
-            if (strcmp(e->labels[2 * i]->s, "instance") == 0)
-                inst = e->labels[2 * i + 1]->s;
-        char buf[256];
-        if (inst)
-            e->display = strdup(c->cfg.names ? naming_display(c->cfg.names, inst, buf, sizeof buf)
-                                             : naming_host(inst, buf, sizeof buf));
+    /* names are learned from node_uname_info as it arrives: the display may change */
+    const char *inst = NULL;
+    for (uint32_t i = 0; i < e->nlabels && !inst; i++)
+        if (strcmp(e->labels[2 * i]->s, "instance") == 0)
+            inst = e->labels[2 * i + 1]->s;
+    char buf[256];
+    if (inst && (c->cfg.names ? naming_display(c->cfg.names, inst, buf, sizeof buf)
+                              : naming_host(inst, buf, sizeof buf)) &&
+        (!e->display || strcmp(e->display, buf) != 0)) {
+        char *d = strdup(buf);
+        if (d) {
+            free(e->display);   /* the cycle's copy; each published set owns its own */
+            e->display = d;
+        }
     }
-    row->display = e->display;
+    row->display = e->display ? strdup(e->display) : NULL;
     int io_net = strcmp(e->sig->layer, "io") == 0 || strcmp(e->sig->layer, "net") == 0;
     int golden = strcmp(e->sig->layer, "golden") == 0;
     if (row->has_eta && strcmp(e->sig->id, "DISK_USAGE") == 0) {
@@ -461,8 +470,10 @@ static void forecast(cycle *c, const part *p, result_row *row, agg *a, double *f
 static void free_results(results *r)
 {
     free(r->nodes);
-    for (size_t i = 0; i < r->nrows; i++)
+    for (size_t i = 0; i < r->nrows; i++) {
         free((void *)r->rows[i].labels);
+        free((void *)r->rows[i].display);
+    }
     free(r->rows);
     free(r);
 }

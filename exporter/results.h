@@ -26,8 +26,8 @@ typedef struct result_row {
     double anomaly;             /* streaming anomaly score in [0,1] */
     double current;             /* the newest finished fine-ring value (NaN when none) */
     /* catalogue signal of the series (signal set, layer set) or NULL; display is the node's
-     * "host02 (192.168.10.82)" form of its instance label (NULL without one; like the labels,
-     * it lives as long as the cycle that published the set) */
+     * "host02 (192.168.10.82)" form of its instance label (owned by the set; NULL without
+     * one) */
     const char *layer;          /* "host", "pod", "disk", "io", "net", "golden" */
     const char *display;
     int anomalous;              /* I/O, network or golden signal with anomaly >= the alert

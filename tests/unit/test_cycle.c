@@ -333,6 +333,25 @@ static void test_max_models_is_respected(void **state)
     assert_int_equal(r->models, 0);
     results_release(f.box, r);
     fx_free(&f);
+
+    /* the limit bounds the series outside the catalogue: catalogue signals arriving after it
+     * is reached still get models */
+    fx_store(&f);
+    cc = base_config(&f);
+    cc.max_models = 1;
+    fx_cycle(&f, &cc);
+    ingest_minutes(&f, ALL, 5);
+    cycle_run_once(f.cyc);
+    static const char *const *const sig_series[] = {DISK, NETERR, NULL};
+    ingest_minutes(&f, sig_series, 5);
+    cycle_run_once(f.cyc);
+    r = results_acquire(f.box);
+    assert_non_null(r);
+    assert_int_equal(r->models, 3);
+    assert_non_null(row_of(r, DISK[1]));
+    assert_non_null(row_of(r, NETERR[1]));
+    results_release(f.box, r);
+    fx_free(&f);
 }
 
 static void test_zero_budget_fits_one_per_cycle(void **state)
