@@ -18,6 +18,7 @@
 #include "adapter/classify.h"
 #include "adapter/intern.h"
 #include "adapter/log.h"
+#include "adapter/retrain.h"
 #include "adapter/signals.h"
 #include "exporter/report.h"
 #include "models/anomaly.h"
@@ -42,6 +43,7 @@ typedef struct part {
     int64_t last_bucket;            /* newest bucket fed; RING_EMPTY before any */
     uint64_t points;                /* buckets fed, gaps included */
     uint64_t fitted_at;             /* points at the last fit; 0 = never fitted */
+    int force_fit;                  /* a retrain request: fit at the next chance, past budget */
 } part;
 
 typedef struct model_entry {
@@ -85,8 +87,13 @@ struct cycle {
     pthread_t th;
     int running;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv;              /* wakes the thread: stop, or a retrain request */
+    pthread_cond_t done_cv;         /* a retrain request was applied */
     int stop;
+    /* retrain requests (under mu): the newest pending pair, and what was applied */
+    retrain_spec *want[2];          /* [RETRAIN_DISK], [RETRAIN_IO_NET]; NULL = none */
+    uint64_t retrain_seq, retrain_done;
+    size_t retrain_matched;
 };
 
 void cycle_horizon_name(double seconds, char *out, size_t cap)
@@ -412,6 +419,7 @@ static void fit(cycle *c, model_entry *e, part *p, int coarse)
     if (p->points < n)
         p->points = n;
     p->fitted_at = p->points;
+    p->force_fit = 0;
 }
 
 
@@ -576,11 +584,106 @@ static int has_disk_rows(const results *r)
     return 0;
 }
 
+/* The label value of an entry, or NULL. */
+static const char *entry_label(const model_entry *e, const char *name)
+{
+    for (uint32_t i = 0; i < e->nlabels; i++)
+        if (strcmp(e->labels[2 * i]->s, name) == 0)
+            return e->labels[2 * i + 1]->s;
+    return NULL;
+}
+
+/* Applies the pending retrain request, if any: every catalogue series it names is fitted again
+ * from its whole ring at this cycle, whatever the fit budget. */
+static void apply_retrain(cycle *c)
+{
+    pthread_mutex_lock(&c->mu);
+    retrain_spec *want[2] = {c->want[0], c->want[1]};
+    uint64_t seq = c->retrain_seq;
+    c->want[0] = c->want[1] = NULL;
+    pthread_mutex_unlock(&c->mu);
+    if (seq == c->retrain_done)
+        return;
+    size_t matched = 0;
+    for (size_t k = 0; k < c->n; k++) {
+        model_entry *e = c->entries[k];
+        if (!e->sig)
+            continue;
+        const char *inst = entry_label(e, "instance");
+        char node[256], host[256];
+        const char *names[3] = {NULL, NULL, inst};
+        if (inst) {
+            names[0] = c->cfg.names ? naming_node(c->cfg.names, inst, node, sizeof node)
+                                    : naming_host(inst, node, sizeof node);
+            names[1] = naming_host(inst, host, sizeof host);
+        }
+        const char *mount = entry_label(e, "mountpoint");
+        if (retrain_matches(want[0], e->sig->id, e->sig->layer, names, mount) ||
+            retrain_matches(want[1], e->sig->id, e->sig->layer, names, mount)) {
+            e->fine.force_fit = e->fine.used;
+            e->coarse.force_fit = e->coarse.used;
+            matched++;
+        }
+    }
+    log_msg(LOG_INFO, "retrain: %zu catalogue series named (disk %s, I/O and network %s)",
+            matched, want[0] ? "requested" : "-", want[1] ? "requested" : "-");
+    free(want[0]);
+    free(want[1]);
+    pthread_mutex_lock(&c->mu);
+    c->retrain_done = seq;
+    c->retrain_matched = matched;
+    pthread_cond_broadcast(&c->done_cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+int cycle_retrain(cycle *c, const retrain_spec *disk, const retrain_spec *io_net, double wait_s,
+                  size_t *matched)
+{
+    retrain_spec *copy[2] = {NULL, NULL};
+    const retrain_spec *in[2] = {disk, io_net};
+    for (int i = 0; i < 2; i++) {
+        if (!in[i] || (!in[i]->all && in[i]->n == 0))
+            continue;
+        copy[i] = malloc(sizeof *copy[i]);
+        if (!copy[i]) {
+            free(copy[0]);
+            return -MAI_ENOMEM;
+        }
+        *copy[i] = *in[i];
+    }
+    pthread_mutex_lock(&c->mu);
+    for (int i = 0; i < 2; i++) {   /* a newer request replaces a pending one */
+        free(c->want[i]);
+        c->want[i] = copy[i];
+    }
+    uint64_t seq = ++c->retrain_seq;
+    pthread_cond_signal(&c->cv);
+    int rc = 1;
+    if (wait_s > 0 && c->running) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        double end = (double)until.tv_sec + until.tv_nsec / 1e9 + wait_s;
+        until.tv_sec = (time_t)end;
+        until.tv_nsec = (long)((end - (double)until.tv_sec) * 1e9);
+        while (c->retrain_done < seq &&
+               pthread_cond_timedwait(&c->done_cv, &c->mu, &until) == 0)
+            ;
+    }
+    if (c->retrain_done >= seq) {
+        if (matched)
+            *matched = c->retrain_matched;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
 void cycle_run_once(cycle *c)
 {
     double w0 = wall_now();
     mai_str all = {"", 0};
     store_visit(c->cfg.st, all, discover, c);
+    apply_retrain(c);
 
     results *r = calloc(1, sizeof *r);
     if (!r)
@@ -614,7 +717,7 @@ void cycle_run_once(cycle *c)
             feed(c, e, p, pi);
             int budget_left = fits_this_cycle == 0 ||
                               c->fit_seconds - fit_start < c->cfg.fit_budget_s;
-            if (fit_due(p) && budget_left) {
+            if ((fit_due(p) && budget_left) || (p->force_fit && p->points >= MIN_FIT)) {
                 fit(c, e, p, pi);
                 fits_this_cycle++;
             }
@@ -689,7 +792,8 @@ static void *thread_main(void *arg)
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += c->cfg.interval_s;
-        while (!c->stop && pthread_cond_timedwait(&c->cv, &c->mu, &until) == 0)
+        while (!c->stop && c->retrain_seq == c->retrain_done &&
+               pthread_cond_timedwait(&c->cv, &c->mu, &until) == 0)
             ;
     }
     pthread_mutex_unlock(&c->mu);
@@ -711,6 +815,7 @@ int cycle_create(const cycle_config *cfg, int start, cycle **out)
     plan(c);
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
+    pthread_cond_init(&c->done_cv, NULL);
     if (work_alloc(c) != 0) {
         cycle_destroy(c);
         return -MAI_ENOMEM;
@@ -767,7 +872,10 @@ void cycle_destroy(cycle *c)
     free(c->work);
     free(c->path);
     free(c->eta_t);
+    free(c->want[0]);
+    free(c->want[1]);
     pthread_cond_destroy(&c->cv);
+    pthread_cond_destroy(&c->done_cv);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "adapter/naming.h"
+#include "adapter/retrain.h"
 #include "adapter/store.h"
 #include "exporter/results.h"
 
@@ -52,6 +53,14 @@ int cycle_create(const cycle_config *c, int start, cycle **out);
 
 /* Stops the thread (if any) and frees every model. NULL is a no-op. */
 void cycle_destroy(cycle *c);
+
+/* Requests that the catalogue series named by disk and io_net (either may be NULL or empty) be
+ * fitted again from their whole rings at the next cycle, whatever the fit budget; a request
+ * replaces one still pending, and wakes the thread to run a cycle now. With wait_s > 0 and the
+ * thread running, waits up to wait_s for the cycle to apply it. Returns 0 with *matched (may be
+ * NULL) the number of series named once applied, 1 when still pending, -MAI_ENOMEM. Any thread. */
+int cycle_retrain(cycle *c, const retrain_spec *disk, const retrain_spec *io_net, double wait_s,
+                  size_t *matched);
 
 /* Runs one cycle on the calling thread (tests; never while the thread runs). */
 void cycle_run_once(cycle *c);

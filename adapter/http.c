@@ -46,6 +46,8 @@ struct http_server {
     results_box *box;
     write_env env;
     unsigned port;
+    void *retrain_ctx;
+    _Atomic(http_retrain_fn) retrain_fn;    /* set once the cycle exists */
 };
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text,
@@ -113,6 +115,50 @@ static size_t arg_size(struct MHD_Connection *c, const char *key, size_t def, si
     if (*end != '\0')
         return def;
     return n < lo ? lo : (n > hi ? hi : (size_t)n);
+}
+
+void http_set_retrain(http_server *h, http_retrain_fn fn, void *ctx)
+{
+    h->retrain_ctx = ctx;
+    atomic_store(&h->retrain_fn, fn);
+}
+
+/* POST /api/v1/admin/retrain?disk=LIST&io_net=LIST: 200 {"status":"applied","matched":N} once
+ * the cycle has applied it, 202 {"status":"pending"} when it has not within the hook's wait, 400
+ * with one line for a bad list or none given. */
+static enum MHD_Result send_retrain(http_server *h, struct MHD_Connection *c)
+{
+    const char *d = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "disk");
+    const char *io = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "io_net");
+    if ((!d || !*d) && (!io || !*io))
+        return send_text(c, 400, "give disk=LIST and/or io_net=LIST (all, node, node:/mount, "
+                         "node:SIGNAL, comma-separated)\n", NULL);
+    static _Thread_local retrain_spec spec[2];
+    char err[300], text[360];
+    if (retrain_parse(d, RETRAIN_DISK, "disk", &spec[0], err, sizeof err) != 0 ||
+        retrain_parse(io, RETRAIN_IO_NET, "io_net", &spec[1], err, sizeof err) != 0) {
+        snprintf(text, sizeof text, "%s\n", err);
+        return send_text(c, 400, text, NULL);
+    }
+    http_retrain_fn fn = atomic_load(&h->retrain_fn);
+    if (!fn)
+        return send_text(c, 503, "the model cycle is not running yet\n", NULL);
+    size_t matched = 0;
+    int rc = fn(h->retrain_ctx, &spec[0], &spec[1], &matched);
+    if (rc < 0)
+        return send_text(c, 503, "out of memory queueing the retrain\n", NULL);
+    if (rc == 0)
+        snprintf(text, sizeof text, "{\"status\":\"applied\",\"matched\":%zu}\n", matched);
+    else
+        snprintf(text, sizeof text, "{\"status\":\"pending\"}\n");
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text,
+                                                             MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    enum MHD_Result ret = MHD_queue_response(c, rc == 0 ? 200 : 202, r);
+    MHD_destroy_response(r);
+    return ret;
 }
 
 static enum MHD_Result send_store(http_server *h, struct MHD_Connection *c)
@@ -272,6 +318,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return start_write(h, k, c);
         }
         k->route = ROUTE_DONE;
+        if (strcmp(url, "/api/v1/admin/retrain") == 0) {
+            if (strcmp(method, "POST") != 0)
+                return send_text(c, 405, "use POST for /api/v1/admin/retrain\n", "POST");
+            return send_retrain(h, c);
+        }
         int known = strcmp(url, "/metrics") == 0 || strcmp(url, "/-/healthy") == 0 ||
                     strcmp(url, "/-/ready") == 0 || strcmp(url, "/") == 0 ||
                     strcmp(url, "/api/v1/store") == 0;
@@ -288,7 +339,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (strcmp(url, "/") == 0)
             return send_text(c, 200, "metrics-ai: POST /api/v1/write (remote write 1.0 and "
                              "2.0), GET /metrics, GET /api/v1/store?metric=NAME, GET /-/healthy, "
-                             "GET /-/ready\n", NULL);
+                             "GET /-/ready, POST /api/v1/admin/retrain?disk=LIST&io_net=LIST\n", NULL);
         return send_text(c, 404, "not found\n", NULL);
     }
     if (k->route != ROUTE_WRITE) {      /* answered already: discard what is left */

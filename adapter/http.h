@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * adapter/http.h -- the HTTP server (libmicrohttpd, epoll, a pool of --threads worker threads):
- * POST /api/v1/write, GET /metrics, /-/healthy, /-/ready, /. Owns its threads; http_stop joins
+ * POST /api/v1/write, GET /metrics, /-/healthy, /-/ready, /, POST /api/v1/admin/retrain. Owns its threads; http_stop joins
  * them. Every worker thread decodes and ingests on its own; they share only the store and the
  * atomic self-metrics. */
 #ifndef MAI_ADAPTER_HTTP_H
@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "adapter/config.h"
+#include "adapter/retrain.h"
 #include "adapter/store.h"
 #include "exporter/results.h"
 
@@ -19,6 +20,15 @@ typedef struct http_server http_server;
  * message in err. */
 int http_start(const mai_config *cfg, store *st, results_box *box, http_server **out, char *err,
                size_t errlen);
+
+/* The admin retrain hook behind POST /api/v1/admin/retrain?disk=LIST&io_net=LIST (the seed's
+ * --disk-retrain / --io-net-retrain grammar, adapter/retrain.h): called on a worker thread with
+ * the parsed specs; returns 0 with *matched once applied, 1 while pending, < 0 on failure. */
+typedef int (*http_retrain_fn)(void *ctx, const retrain_spec *disk, const retrain_spec *io_net,
+                               size_t *matched);
+
+/* Installs the hook (until then the endpoint answers 503). Any thread. */
+void http_set_retrain(http_server *h, http_retrain_fn fn, void *ctx);
 
 /* Stops accepting, finishes or closes connections, joins the threads, frees. NULL is a no-op. */
 void http_stop(http_server *h);

@@ -13,6 +13,7 @@
 #include "adapter/http.h"
 #include "adapter/log.h"
 #include "adapter/naming.h"
+#include "adapter/retrain.h"
 #include "adapter/predict.h"
 #include "adapter/score_cmd.h"
 #include "adapter/signals.h"
@@ -31,8 +32,6 @@ static void report_pending(const mai_config *cfg)
     struct { int on; const char *what; } pending[] = {
         {cfg->training, "--training"},
         {cfg->forecast, "--forecast"},
-        {cfg->disk_retrain[0] != '\0', "--disk-retrain"},
-        {cfg->io_net_retrain[0] != '\0', "--io-net-retrain"},
         {cfg->n_alert_webhooks > 0, "--alert-webhook"},
         {cfg->pushgateway[0] != '\0', "--pushgateway"},
         {cfg->dump_csv_dir[0] != '\0', "--dump-csv"},
@@ -40,6 +39,14 @@ static void report_pending(const mai_config *cfg)
     for (size_t i = 0; i < sizeof pending / sizeof pending[0]; i++)
         if (pending[i].on)
             log_msg(LOG_WARN, "%s is not yet available in this version; ignored", pending[i].what);
+}
+
+/* POST /api/v1/admin/retrain: waits up to 2 s for the cycle to apply the request, so that a
+ * worker thread is never held for long. */
+static int admin_retrain(void *ctx, const retrain_spec *disk, const retrain_spec *io_net,
+                         size_t *matched)
+{
+    return cycle_retrain(ctx, disk, io_net, 2.0, matched);
 }
 
 int main(int argc, char **argv)
@@ -70,6 +77,14 @@ int main(int argc, char **argv)
     }
     log_set_verbosity(cfg.verbose_level);
     report_pending(&cfg);
+    static retrain_spec retrain[2];    /* --disk-retrain, --io-net-retrain: checked now */
+    if (retrain_parse(cfg.disk_retrain, RETRAIN_DISK, "--disk-retrain", &retrain[0], err,
+                      sizeof err) != 0 ||
+        retrain_parse(cfg.io_net_retrain, RETRAIN_IO_NET, "--io-net-retrain", &retrain[1], err,
+                      sizeof err) != 0) {
+        fprintf(stderr, "metrics-ai: %s (see --help)\n", err);
+        return 2;
+    }
     naming *names = NULL;       /* checks INSTANCE_ALIAS_MAP now, not at the first alert */
     if (naming_create(&cfg, &names, err, sizeof err) != 0) {
         fprintf(stderr, "metrics-ai: %s\n", err);
@@ -147,6 +162,8 @@ int main(int argc, char **argv)
         naming_destroy(names);
         return 1;
     }
+    /* the named series are fitted again at the first cycle that holds them */
+    cycle_retrain(cyc, &retrain[0], &retrain[1], 0, NULL);
     http_server *srv = NULL;
     if (http_start(&cfg, st, box, &srv, err, sizeof err) != 0) {
         fprintf(stderr, "metrics-ai: %s\n", err);
@@ -156,6 +173,7 @@ int main(int argc, char **argv)
         naming_destroy(names);
         return 1;
     }
+    http_set_retrain(srv, admin_retrain, cyc);
     log_msg(LOG_INFO, "metrics-ai %s listening on %s:%u (remote write: POST /api/v1/write; "
             "metrics: GET /metrics); %u worker threads, %u shards, series limit %zu, "
             "%zu bytes per series record (fine ring %u x %llds, coarse ring %u x %llds)",

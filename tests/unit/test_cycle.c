@@ -483,6 +483,53 @@ static void test_golden_and_io_anomalies_are_counted(void **state)
     fx_free(&f);
 }
 
+/* A retrain request refits exactly the named catalogue series at the next cycle, without new
+ * data and whatever the budget; a request naming nothing fits nothing. */
+static void test_retrain_refits_named_series(void **state)
+{
+    (void)state;
+    fixture f;
+    fx_store(&f);
+    cycle_config c = base_config(&f);
+    c.fit_budget_s = 0;
+    fx_cycle(&f, &c);
+    static const char *const *const series[] = {DISK, GAUGE, NULL};
+    for (int i = 0; i < 4; i++) {
+        ingest_minutes(&f, series, 10 * 60);
+        for (int k = 0; k < 4; k++)
+            cycle_run_once(f.cyc);     /* a fit at a time: let every due fit happen */
+    }
+    const results *r = results_acquire(f.box);
+    uint64_t fits0 = r->fits;
+    results_release(f.box, r);
+    cycle_run_once(f.cyc);
+    r = results_acquire(f.box);
+    assert_int_equal(r->fits, fits0);       /* nothing due without new data */
+    results_release(f.box, r);
+
+    retrain_spec none, disk;
+    char err[128];
+    assert_int_equal(retrain_parse("zzz", RETRAIN_DISK, "--disk-retrain", &none, err, sizeof err),
+                     0);
+    assert_int_equal(cycle_retrain(f.cyc, &none, NULL, 0, NULL), 1);   /* pending: no thread */
+    cycle_run_once(f.cyc);
+    r = results_acquire(f.box);
+    assert_int_equal(r->fits, fits0);
+    results_release(f.box, r);
+    size_t matched = 99;
+    assert_int_equal(cycle_retrain(f.cyc, NULL, NULL, 0, &matched), 1);
+    cycle_run_once(f.cyc);
+
+    assert_int_equal(retrain_parse("a:/", RETRAIN_DISK, "--disk-retrain", &disk, err, sizeof err),
+                     0);
+    assert_int_equal(cycle_retrain(f.cyc, &disk, NULL, 0, NULL), 1);
+    cycle_run_once(f.cyc);
+    r = results_acquire(f.box);
+    assert_int_equal(r->fits, fits0 + 2);   /* the disk's fine and coarse parts, past budget 0 */
+    results_release(f.box, r);
+    fx_free(&f);
+}
+
 static void test_horizon_names(void **state)
 {
     (void)state;
@@ -570,6 +617,18 @@ static void test_thread_starts_and_stops(void **state)
     assert_non_null(r);
     assert_int_equal(r->nrows, 3);
     results_release(f.box, r);
+    /* a retrain request wakes it; the caller waits for the cycle to apply it */
+    cycle_destroy(f.cyc);
+    cc.interval_s = 3600;
+    assert_int_equal(cycle_create(&cc, 1, &f.cyc), 0);
+    retrain_spec all;
+    char err[64];
+    assert_int_equal(retrain_parse("all", RETRAIN_DISK, "--disk-retrain", &all, err, sizeof err), 0);
+    size_t matched = 99;
+    t0 = now_s();
+    assert_int_equal(cycle_retrain(f.cyc, &all, NULL, 5, &matched), 0);
+    assert_true(now_s() - t0 < 4);
+    assert_int_equal(matched, 0);           /* no DISK_USAGE series here */
     /* destroy wakes it from its wait: well under the interval */
     t0 = now_s();
     cycle_destroy(f.cyc);
@@ -590,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_interval_holds_forecast_on_growing_series),
         cmocka_unit_test(test_disk_signal_gets_time_to_threshold),
         cmocka_unit_test(test_golden_and_io_anomalies_are_counted),
+        cmocka_unit_test(test_retrain_refits_named_series),
         cmocka_unit_test(test_horizon_names),
         cmocka_unit_test(test_create_rejects_bad_configs),
         cmocka_unit_test(test_thread_starts_and_stops),
