@@ -8,6 +8,7 @@
  * its first fit a part still forecasts: its members start as last-value forecasters. */
 #include "adapter/cycle.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,10 +17,12 @@
 #include <time.h>
 
 #include "adapter/classify.h"
+#include "adapter/hash.h"
 #include "adapter/intern.h"
 #include "adapter/log.h"
 #include "adapter/retrain.h"
 #include "adapter/signals.h"
+#include "exporter/atomic_file.h"
 #include "exporter/report.h"
 #include "models/anomaly.h"
 #include "models/base.h"
@@ -396,6 +399,54 @@ static int fit_due(const part *p)
 }
 
 /* Full fit on the whole ring history, with the season the data show. */
+/* The label value of an entry, or NULL. */
+static const char *entry_label(const model_entry *e, const char *name)
+{
+    for (uint32_t i = 0; i < e->nlabels; i++)
+        if (strcmp(e->labels[2 * i]->s, name) == 0)
+            return e->labels[2 * i + 1]->s;
+    return NULL;
+}
+
+/* --dump-csv: the exact points a fit trains on, as DIR/<metric>[_<instance>][_<mountpoint or
+ * device>]_<label hash>.<fine|coarse>.csv with `timestamp,value` (seconds; empty buckets left
+ * out), which `metrics-ai predict --input` reads back. Replaced at every fit. */
+static void dump_training(cycle *c, const model_entry *e, int coarse, int64_t first,
+                          const double *y, size_t n)
+{
+    char name[400];
+    size_t len = 0;
+    const char *parts[3] = {e->metric, entry_label(e, "instance"), entry_label(e, "mountpoint")};
+    if (!parts[2])
+        parts[2] = entry_label(e, "device");
+    uint64_t h = 0;
+    for (uint32_t i = 0; i < 2 * e->nlabels; i++)
+        h = mai_hash_bytes(e->labels[i]->s, strlen(e->labels[i]->s) + 1, h);
+    for (int k = 0; k < 3; k++) {
+        if (!parts[k] || !*parts[k])
+            continue;
+        if (len)
+            name[len++] = '_';
+        for (const char *q = parts[k]; *q && len < 200 * (size_t)(k + 1) / 3 + 60; q++)
+            name[len++] = (isalnum((unsigned char)*q) || *q == '.' || *q == '-') ? *q : '_';
+    }
+    snprintf(name + len, sizeof name - len, "_%016llx.%s.csv", (unsigned long long)h,
+             coarse ? "coarse" : "fine");
+    atomic_file af;
+    char err[512];
+    if (atomic_open(&af, c->cfg.dump_csv_dir, name, err, sizeof err) != 0) {
+        log_msg(LOG_WARN, "--dump-csv: %s", err);
+        return;
+    }
+    int64_t step = coarse ? c->cfg.coarse_step_s : c->cfg.fine_step_s;
+    fputs("timestamp,value\n", af.f);
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(y[i]))
+            fprintf(af.f, "%lld,%.17g\n", (long long)((first + (int64_t)i) * step), y[i]);
+    if (atomic_commit(&af, err, sizeof err) != 0)
+        log_msg(LOG_WARN, "--dump-csv: %s", err);
+}
+
 static void fit(cycle *c, model_entry *e, part *p, int coarse)
 {
     size_t cap = coarse ? c->cfg.coarse_cap : c->cfg.fine_cap;
@@ -406,6 +457,8 @@ static void fit(cycle *c, model_entry *e, part *p, int coarse)
         return;
     for (size_t i = 0; i < n; i++)
         c->hist[i] = c->ring_buf[i];
+    if (c->cfg.dump_csv_dir)
+        dump_training(c, e, coarse, first, c->hist, n);
     ens_config shape = p->cfg;
     uint32_t day = p->cfg.p.season_day;
     shape.p.season_day = day ? season_detect(c->hist, n, &day, 1, SEASON_MIN_ACF) : 0;
@@ -582,15 +635,6 @@ static int has_disk_rows(const results *r)
         if (r->rows[i].has_eta && strcmp(r->rows[i].signal, "DISK_USAGE") == 0)
             return 1;
     return 0;
-}
-
-/* The label value of an entry, or NULL. */
-static const char *entry_label(const model_entry *e, const char *name)
-{
-    for (uint32_t i = 0; i < e->nlabels; i++)
-        if (strcmp(e->labels[2 * i]->s, name) == 0)
-            return e->labels[2 * i + 1]->s;
-    return NULL;
 }
 
 /* Applies the pending retrain request, if any: every catalogue series it names is fitted again

@@ -35,6 +35,7 @@ typedef struct cycle_config {
     int console;                            /* print the console tables every cycle */
     int verbosity;                          /* with console: 1 adds the DEBUG lines */
     const char *reports_dir;                /* write disk_full_prediction.csv here (NULL: no) */
+    const char *dump_csv_dir;               /* --dump-csv: each fit's training data (NULL: no) */
     naming *names;                          /* node names (NULL: host part of the instance);
                                                used by the cycle thread only */
     int lookback_hrs;                       /* node classification window (LOOKBACK_HRS) */

@@ -34,7 +34,6 @@ static void report_pending(const mai_config *cfg)
         {cfg->forecast, "--forecast"},
         {cfg->n_alert_webhooks > 0, "--alert-webhook"},
         {cfg->pushgateway[0] != '\0', "--pushgateway"},
-        {cfg->dump_csv_dir[0] != '\0', "--dump-csv"},
     };
     for (size_t i = 0; i < sizeof pending / sizeof pending[0]; i++)
         if (pending[i].on)
@@ -144,6 +143,7 @@ int main(int argc, char **argv)
         .lstm_epochs = (uint32_t)cfg.lstm_epochs,
         .console = cfg.verbose_level >= 0, .verbosity = cfg.verbose_level,
         .reports_dir = cfg.forecast_plots_dir, .names = names,
+        .dump_csv_dir = cfg.dump_csv_dir[0] ? cfg.dump_csv_dir : NULL,
         .lookback_hrs = cfg.lookback_hrs, .contamination = cfg.contamination,
         .anomaly_direction = strcmp(cfg.anomaly_direction, "up") == 0     ? AN_UP
                              : strcmp(cfg.anomaly_direction, "down") == 0 ? AN_DOWN

@@ -4,14 +4,11 @@
  * trailing zeros dropped but one decimal kept (79.67, 31.8, 9999.0); NaN is an empty CSV field. */
 #include "exporter/report.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "exporter/atomic_file.h"
 #include "models/eta.h"
 
 #define DISK_TABLE_MAX 20
@@ -136,90 +133,20 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static int fail(char *err, size_t errlen, const char *what, const char *path, int e)
-{
-    if (err && errlen)
-        snprintf(err, errlen, "%s %s: %s", what, path, strerror(e));
-    return -1;
-}
-
-/* mkdir -p; 0 or -1 with errno set. */
-static int mkdirs(const char *dir)
-{
-    size_t len = strlen(dir);
-    char *p = malloc(len + 1);
-    if (!p) {
-        errno = ENOMEM;
-        return -1;
-    }
-    memcpy(p, dir, len + 1);
-    for (size_t i = 1; i <= len; i++) {
-        if (p[i] != '/' && p[i] != '\0')
-            continue;
-        char c = p[i];
-        p[i] = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            int e = errno;
-            free(p);
-            errno = e;
-            return -1;
-        }
-        p[i] = c;
-    }
-    free(p);
-    struct stat st;
-    if (stat(dir, &st) != 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
-
 int report_disk_csv(const results *r, const char *dir, char *err, size_t errlen)
 {
-    if (err && errlen)
-        err[0] = '\0';
-    if (!dir || !*dir)
-        dir = ".";
-    size_t dl = strlen(dir);
-    size_t plen = dl + sizeof "/." REPORT_DISK_CSV ".XXXXXX";
-    char *path = malloc(plen), *tmp = malloc(plen);
-    if (!path || !tmp) {
-        free(path);
-        free(tmp);
-        return fail(err, errlen, "cannot write", REPORT_DISK_CSV, ENOMEM);
-    }
-    snprintf(path, plen, "%s/%s", dir, REPORT_DISK_CSV);
-    snprintf(tmp, plen, "%s/.%s.XXXXXX", dir, REPORT_DISK_CSV);
-
-    int rc = -1;
     disk_item *it = NULL;
     size_t n = 0;
-    FILE *f = NULL;
-    int fd = -1;
-    if (mkdirs(dir) != 0) {
-        fail(err, errlen, "cannot create directory for", path, errno);
-        goto out;
-    }
+    atomic_file af;
+    if (atomic_open(&af, dir, REPORT_DISK_CSV, err, errlen) != 0)
+        return -1;
     if (disk_collect(r, &it, &n) != 0) {
-        fail(err, errlen, "cannot write", path, ENOMEM);
-        goto out;
+        if (err && errlen)
+            snprintf(err, errlen, "cannot write %s: out of memory", af.path);
+        atomic_abort(&af);
+        return -1;
     }
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        fail(err, errlen, "cannot write", path, errno);
-        goto out;
-    }
-    (void)fchmod(fd, 0644);     /* a report, readable like any output file */
-    f = fdopen(fd, "w");
-    if (!f) {
-        fail(err, errlen, "cannot write", path, errno);
-        close(fd);
-        unlink(tmp);
-        goto out;
-    }
+    FILE *f = af.f;
     fputs("instance,mountpoint,current_%,days_to_90pct,ensemble_eta,linear_eta,prophet_eta,alert\n",
           f);
     for (size_t i = 0; i < n; i++) {
@@ -233,32 +160,8 @@ int report_disk_csv(const results *r, const char *dir, char *err, size_t errlen)
                 num(b[3], sizeof b[3], d->lin), num(b[4], sizeof b[4], d->pro),
                 eta_alert_name(d->level));
     }
-    int e = 0;
-    if (fflush(f) != 0 || ferror(f))
-        e = errno ? errno : EIO;
-    else if (fsync(fileno(f)) != 0)
-        e = errno;
-    if (fclose(f) != 0 && !e)
-        e = errno ? errno : EIO;
-    if (!e && rename(tmp, path) != 0)
-        e = errno;
-    if (e) {
-        unlink(tmp);
-        fail(err, errlen, "cannot write", path, e);
-        goto out;
-    }
-    /* make the rename itself durable; a failure here leaves a complete file, so it is ignored */
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        (void)fsync(dfd);
-        close(dfd);
-    }
-    rc = 0;
-out:
     free(it);
-    free(path);
-    free(tmp);
-    return rc;
+    return atomic_commit(&af, err, errlen);
 }
 
 /* ---- console ---- */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "adapter/csv_series.h"
 #include "adapter/cycle.h"
 #include "adapter/store.h"
 #include "exporter/results.h"
@@ -530,6 +531,46 @@ static void test_retrain_refits_named_series(void **state)
     fx_free(&f);
 }
 
+/* --dump-csv: each fit writes its exact training points, readable by the CSV reader. */
+static void test_dump_csv_writes_training_data(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mai-dump.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    fixture f;
+    fx_store(&f);
+    cycle_config c = base_config(&f);
+    c.dump_csv_dir = dir;
+    fx_cycle(&f, &c);
+    static const char *const *const series[] = {DISK, NULL};
+    ingest_minutes(&f, series, 60);
+    cycle_run_once(f.cyc);
+    char path[256];
+    snprintf(path, sizeof path, "%s/instance_mountpoint_metrics_ai_disk_usage_ratio_a_9100___",
+             dir);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "ls %s*.fine.csv > %s/list 2>/dev/null", path, dir);
+    assert_int_equal(system(cmd), 0);
+    char list[300];
+    snprintf(list, sizeof list, "%s/list", dir);
+    FILE *l = fopen(list, "r");
+    assert_non_null(l);
+    char file[300];
+    assert_non_null(fgets(file, sizeof file, l));
+    fclose(l);
+    file[strcspn(file, "\n")] = '\0';
+    csv_series cs;
+    char err[256];
+    assert_int_equal(csv_series_read(file, &cs, NULL, err, sizeof err), 0);
+    assert_true(cs.n >= 59 && cs.n <= 60);  /* the finished minutes */
+    assert_true(fabs(cs.v[0] - 0.5) < 1e-6);
+    assert_true(cs.t[1] - cs.t[0] == 60);
+    csv_series_free(&cs);
+    fx_free(&f);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_horizon_names(void **state)
 {
     (void)state;
@@ -650,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_disk_signal_gets_time_to_threshold),
         cmocka_unit_test(test_golden_and_io_anomalies_are_counted),
         cmocka_unit_test(test_retrain_refits_named_series),
+        cmocka_unit_test(test_dump_csv_writes_training_data),
         cmocka_unit_test(test_horizon_names),
         cmocka_unit_test(test_create_rejects_bad_configs),
         cmocka_unit_test(test_thread_starts_and_stops),
