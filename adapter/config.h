@@ -12,6 +12,8 @@
 #define MAI_CONFIG_MAX_WEBHOOKS 8
 #define MAI_CONFIG_PATH_MAX 1024
 
+#define MAI_VERSION "0.1.0"     /* the release; metrics_ai_build_info, --version, "/" */
+
 typedef enum mai_command {
     MAI_CMD_SERVE = 0,   /* default: run the receiver/exporter */
     MAI_CMD_HELP,        /* --help printed; exit 0 */

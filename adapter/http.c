@@ -22,6 +22,7 @@
 #include "exporter/expo.h"
 #include "exporter/forecast_metrics.h"
 #include "exporter/self_metrics.h"
+#include "exporter/status_page.h"
 
 enum route { ROUTE_NONE, ROUTE_WRITE, ROUTE_DONE };
 
@@ -157,6 +158,41 @@ static enum MHD_Result send_retrain(http_server *h, struct MHD_Connection *c)
         return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     enum MHD_Result ret = MHD_queue_response(c, rc == 0 ? 200 : 202, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* GET /: the HTML status page. */
+static enum MHD_Result send_status_page(http_server *h, struct MHD_Connection *c)
+{
+    store_stats s;
+    store_get_stats(h->st, &s);
+    uint64_t rejected = 0;
+    for (int i = 0; i < REJ__COUNT; i++)
+        rejected += atomic_load_explicit(&g_selfstats.samples_rejected[i], memory_order_relaxed);
+    status_store ss = {
+        .series = s.series, .active = s.active,
+        .samples_accepted = atomic_load_explicit(&g_selfstats.samples_accepted,
+                                                 memory_order_relaxed),
+        .samples_rejected = rejected, .uptime_s = log_now_s() - g_selfstats.start_time_s,
+        .version = MAI_VERSION, .refresh_s = 15};
+    expo_buf b;
+    expo_init(&b);
+    const results *res = h->box ? results_acquire(h->box) : NULL;
+    status_page_write(&b, res, &ss);
+    if (res)
+        results_release(h->box, res);
+    if (b.oom || !b.p) {
+        expo_free(&b);
+        return send_text(c, 500, "out of memory rendering the status page\n", NULL);
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(b.len, b.p, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        expo_free(&b);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -337,9 +373,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (strcmp(url, "/-/ready") == 0)
             return send_text(c, 200, "metrics-ai is Ready.\n", NULL);
         if (strcmp(url, "/") == 0)
-            return send_text(c, 200, "metrics-ai: POST /api/v1/write (remote write 1.0 and "
-                             "2.0), GET /metrics, GET /api/v1/store?metric=NAME, GET /-/healthy, "
-                             "GET /-/ready, POST /api/v1/admin/retrain?disk=LIST&io_net=LIST\n", NULL);
+            return send_status_page(h, c);
         return send_text(c, 404, "not found\n", NULL);
     }
     if (k->route != ROUTE_WRITE) {      /* answered already: discard what is left */

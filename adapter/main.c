@@ -22,9 +22,6 @@
 #include "adapter/write_handler.h"
 #include "models/anomaly.h"
 
-#ifndef MAI_VERSION
-#define MAI_VERSION "0.1.0"
-#endif
 
 /* Seed features that arrive with later modules: accepted on the command line, reported here. */
 static void report_pending(const mai_config *cfg)

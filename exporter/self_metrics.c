@@ -8,9 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef MAI_VERSION
-#define MAI_VERSION "0.1.0"
-#endif
+#include "adapter/config.h"
+
 
 static uint64_t ld(const atomic_uint_fast64_t *c)
 {
