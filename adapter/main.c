@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapter/alert_sender.h"
 #include "adapter/config.h"
 #include "adapter/cycle.h"
 #include "adapter/http.h"
@@ -29,8 +30,6 @@ static void report_pending(const mai_config *cfg)
     struct { int on; const char *what; } pending[] = {
         {cfg->training, "--training"},
         {cfg->forecast, "--forecast"},
-        {cfg->n_alert_webhooks > 0, "--alert-webhook"},
-        {cfg->pushgateway[0] != '\0', "--pushgateway"},
     };
     for (size_t i = 0; i < sizeof pending / sizeof pending[0]; i++)
         if (pending[i].on)
@@ -161,9 +160,12 @@ int main(int argc, char **argv)
     }
     /* the named series are fitted again at the first cycle that holds them */
     cycle_retrain(cyc, &retrain[0], &retrain[1], 0, NULL);
+    alert_sender *alerts = NULL;   /* --alert-webhook / --pushgateway, off the cycle thread */
     http_server *srv = NULL;
-    if (http_start(&cfg, st, box, &srv, err, sizeof err) != 0) {
+    if (alert_sender_from_config(&cfg, box, &alerts, err, sizeof err) != 0 ||
+        http_start(&cfg, st, box, &srv, err, sizeof err) != 0) {
         fprintf(stderr, "metrics-ai: %s\n", err);
+        alert_sender_stop(alerts);
         cycle_destroy(cyc);
         results_box_destroy(box);
         store_destroy(st);
@@ -182,6 +184,7 @@ int main(int argc, char **argv)
     sigwait(&sigs, &sig);
     log_msg(LOG_INFO, "received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_stop(srv);
+    alert_sender_stop(alerts);
     cycle_destroy(cyc);
     naming_destroy(names);
     results_box_destroy(box);

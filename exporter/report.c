@@ -16,20 +16,17 @@
 #define NODE_TABLE_MAX 20
 #define TABLE_MAX_COLS 9
 
-typedef struct disk_item {
-    const char *instance, *mountpoint;
-    double current_pct;         /* see disk_collect() */
-    double days, ens, lin, pro; /* the seed's days, 9999 for none */
-    double days_lo, days_hi;    /* the ensemble's 80% bounds, days */
-    int level;                  /* ETA_OK .. ETA_CRITICAL from days */
-} disk_item;
-
-static const char *label(const result_row *row, const char *name)
+const char *report_row_label(const result_row *row, const char *name)
 {
     for (uint32_t i = 0; i < row->nlabels; i++)
         if (row->labels[2 * i] && strcmp(row->labels[2 * i], name) == 0)
             return row->labels[2 * i + 1] ? row->labels[2 * i + 1] : "";
     return "";
+}
+
+static const char *label(const result_row *row, const char *name)
+{
+    return report_row_label(row, name);
 }
 
 static int is_disk(const result_row *row)
@@ -39,16 +36,14 @@ static int is_disk(const result_row *row)
 
 static int disk_cmp(const void *a, const void *b)
 {
-    const disk_item *x = a, *y = b;
+    const report_disk *x = a, *y = b;
     if (x->days != y->days)
         return x->days < y->days ? -1 : 1;
     int c = strcmp(x->instance, y->instance);
     return c ? c : strcmp(x->mountpoint, y->mountpoint);
 }
 
-/* The DISK_USAGE rows of r as items sorted by days ascending (so non-OK first). *out is NULL
- * with *n = 0 when there are none; returns -1 when out of memory. */
-static int disk_collect(const results *r, disk_item **out, size_t *n)
+int report_disk_rows(const results *r, report_disk **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -59,7 +54,7 @@ static int disk_collect(const results *r, disk_item **out, size_t *n)
         cnt += is_disk(&r->rows[i]);
     if (!cnt)
         return 0;
-    disk_item *it = calloc(cnt, sizeof *it);
+    report_disk *it = calloc(cnt, sizeof *it);
     if (!it)
         return -1;
     size_t k = 0;
@@ -67,7 +62,7 @@ static int disk_collect(const results *r, disk_item **out, size_t *n)
         const result_row *row = &r->rows[i];
         if (!is_disk(row))
             continue;
-        disk_item *d = &it[k++];
+        report_disk *d = &it[k++];
         d->instance = row->display ? row->display : label(row, "instance");
         d->mountpoint = label(row, "mountpoint");
         /* current_%: the newest finished value; without one, the forecast at the shortest
@@ -94,8 +89,7 @@ static int disk_collect(const results *r, disk_item **out, size_t *n)
     return 0;
 }
 
-/* 2 decimals, trailing zeros dropped, one decimal kept; "" for NaN, "inf"/"-inf" otherwise. */
-static const char *num(char *buf, size_t len, double v)
+const char *report_num(char *buf, size_t len, double v, int decimals)
 {
     if (isnan(v)) {
         buf[0] = '\0';
@@ -105,7 +99,7 @@ static const char *num(char *buf, size_t len, double v)
         snprintf(buf, len, "%s", v > 0 ? "inf" : "-inf");
         return buf;
     }
-    snprintf(buf, len, "%.2f", v);
+    snprintf(buf, len, "%.*f", decimals, v);
     char *dot = strchr(buf, '.');
     if (dot) {
         char *e = buf + strlen(buf) - 1;
@@ -115,6 +109,12 @@ static const char *num(char *buf, size_t len, double v)
     if (strcmp(buf, "-0.0") == 0)
         snprintf(buf, len, "0.0");
     return buf;
+}
+
+/* 2 decimals, the CSV's and the tables' precision. */
+static const char *num(char *buf, size_t len, double v)
+{
+    return report_num(buf, len, v, 2);
 }
 
 /* A CSV field, quoted (RFC 4180) when it holds a comma, quote or line break. */
@@ -135,12 +135,12 @@ static void csv_field(FILE *f, const char *s)
 
 int report_disk_csv(const results *r, const char *dir, char *err, size_t errlen)
 {
-    disk_item *it = NULL;
+    report_disk *it = NULL;
     size_t n = 0;
     atomic_file af;
     if (atomic_open(&af, dir, REPORT_DISK_CSV, err, errlen) != 0)
         return -1;
-    if (disk_collect(r, &it, &n) != 0) {
+    if (report_disk_rows(r, &it, &n) != 0) {
         if (err && errlen)
             snprintf(err, errlen, "cannot write %s: out of memory", af.path);
         atomic_abort(&af);
@@ -150,7 +150,7 @@ int report_disk_csv(const results *r, const char *dir, char *err, size_t errlen)
     fputs("instance,mountpoint,current_%,days_to_90pct,ensemble_eta,linear_eta,prophet_eta,alert\n",
           f);
     for (size_t i = 0; i < n; i++) {
-        const disk_item *d = &it[i];
+        const report_disk *d = &it[i];
         char b[5][48];
         csv_field(f, d->instance);
         fputc(',', f);
@@ -205,7 +205,7 @@ static void table(FILE *out, int ncols, const char *const *hdr, const char *cons
     }
 }
 
-static void disk_table(const disk_item *it, size_t n, FILE *out)
+static void disk_table(const report_disk *it, size_t n, FILE *out)
 {
     size_t cnt[4] = {0, 0, 0, 0};
     for (size_t i = 0; i < n; i++)
@@ -222,7 +222,7 @@ static void disk_table(const disk_item *it, size_t n, FILE *out)
     const char *cells[DISK_TABLE_MAX * 5];
     char b[DISK_TABLE_MAX][2][48];
     for (size_t i = 0; i < shown; i++) {
-        const disk_item *d = &it[i];
+        const report_disk *d = &it[i];
         const char *cur = num(b[i][0], sizeof b[i][0], d->current_pct);
         const char *row[5] = {d->instance, d->mountpoint, *cur ? cur : "-",
                               num(b[i][1], sizeof b[i][1], d->days), eta_alert_name(d->level)};
@@ -443,11 +443,11 @@ static void py_str(FILE *out, const char *s)
     fputc('\'', out);
 }
 
-static void debug_lines(const disk_item *it, size_t n, FILE *out)
+static void debug_lines(const report_disk *it, size_t n, FILE *out)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        const disk_item *d = &it[i];
+        const report_disk *d = &it[i];
         if (d->level == ETA_OK)
             continue;
         char b[7][48];
@@ -476,9 +476,9 @@ void report_console(const results *r, FILE *out, int verbosity)
         fputs("No forecasts yet (waiting for the first model cycle)\n", out);
         return;
     }
-    disk_item *it = NULL;
+    report_disk *it = NULL;
     size_t n = 0;
-    if (disk_collect(r, &it, &n) != 0) {
+    if (report_disk_rows(r, &it, &n) != 0) {
         fputs("Disk forecast: (out of memory)\n", out);
     } else {
         disk_table(it, n, out);

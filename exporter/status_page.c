@@ -3,8 +3,10 @@
 #include "exporter/status_page.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "exporter/report.h"
 #include "models/eta.h"
 
 #define ROWS_MAX 50     /* rows shown per alert table */
@@ -56,15 +58,6 @@ static void num(expo_buf *b, double v)
         expo_printf(b, "%.3g", v);
 }
 
-static void days(expo_buf *b, double eta_s)
-{
-    double d = eta_days_seed(eta_s);
-    if (d >= 9999.0)
-        put(b, "9999");
-    else
-        expo_printf(b, "%.1f", d);
-}
-
 static void table_head(expo_buf *b, const char *id, const char *title, uint64_t total,
                        const char *const *cols, int ncols)
 {
@@ -92,28 +85,24 @@ static void disk_alerts(expo_buf *b, const results *r)
                                        "linear", "prophet", "alert"};
     uint64_t total = r->disk_critical + r->disk_warning + r->disk_soon, shown = 0;
     table_head(b, "disk", "Disk alerts", total, cols, 7);
-    for (int level = ETA_CRITICAL; level >= ETA_SOON; level--)
-        for (size_t i = 0; i < r->nrows && shown < ROWS_MAX; i++) {
-            const result_row *row = &r->rows[i];
-            if (!row->has_eta || !row->signal || strcmp(row->signal, "DISK_USAGE") != 0 ||
-                eta_alert_level(eta_days_seed(row->eta[0])) != level)
-                continue;
-            shown++;
-            const char *name = eta_alert_name(level);
-            expo_printf(b, "<tr class=\"%s\"><td>", name);
-            esc(b, instance(row));
-            put(b, "</td><td>");
-            esc(b, label(row, "mountpoint"));
-            put(b, "</td><td>");
-            num(b, row->current * (row->threshold > 1.0 ? 1.0 : 100.0));
-            put(b, "</td><td>");
-            days(b, row->eta[0]);
-            put(b, "</td><td>");
-            days(b, row->eta[1]);
-            put(b, "</td><td>");
-            days(b, row->eta[2]);
-            expo_printf(b, "</td><td>%s</td></tr>\n", name);
-        }
+    report_disk *it = NULL;
+    size_t n = 0;
+    if (total && report_disk_rows(r, &it, &n) != 0)
+        b->oom = 1;
+    for (size_t i = 0; i < n && shown < ROWS_MAX && it[i].level != ETA_OK; i++) {
+        const report_disk *d = &it[i];
+        shown++;
+        const char *name = eta_alert_name(d->level);
+        expo_printf(b, "<tr class=\"%s\"><td>", name);
+        esc(b, d->instance);
+        put(b, "</td><td>");
+        esc(b, d->mountpoint);
+        put(b, "</td><td>");
+        num(b, d->current_pct);
+        expo_printf(b, "</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%s</td></tr>\n", d->days,
+                    d->lin, d->pro, name);
+    }
+    free(it);
     table_end(b, total, shown);
 }
 
@@ -140,7 +129,7 @@ static void crisis(expo_buf *b, const results *r)
         put(b, "</td><td>");
         num(b, row->threshold);
         put(b, "</td><td>");
-        days(b, row->eta[0]);
+        expo_printf(b, "%.1f", eta_days_seed(row->eta[0]));
         put(b, "</td></tr>\n");
     }
     table_end(b, r->io_network_crisis, shown);

@@ -87,7 +87,7 @@ static void test_alerts_and_summary(void **state)
                                  "Anomaly &rarr; 0 | Golden Signals &rarr; 1 | Classification "
                                  "Anomalies &rarr; 1 | Host Pressure &rarr; 1</p>"));
     assert_non_null(strstr(html, "<tr class=\"CRITICAL\"><td>host02 (10.0.0.2)</td><td>/var/&lt;lib&gt;"
-                                 "</td><td>85</td><td>1.0</td><td>9999</td><td>2.0</td>"
+                                 "</td><td>85</td><td>1.0</td><td>9999.0</td><td>2.0</td>"
                                  "<td>CRITICAL</td></tr>"));
     assert_null(strstr(html, "<lib>"));                     /* escaped */
     assert_non_null(strstr(html, "<h2 id=\"golden\">Golden signal anomalies: 1</h2>"));
