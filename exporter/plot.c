@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * exporter/plot.c -- the chart renderer behind plot.h: layout, axes and ticks, series drawing
  * (decimated to per-pixel min/max when a series has more points than the plot is wide), the
- * "no data" chart, the PNG with its tEXt "Title" chunk, and the atomic file write. Text uses
+ * "no data" chart, and the atomic file write; exporter/png.c encodes the image with its tEXt
+ * "Title" chunk. Text uses
  * cairo's built-in font ("@cairo:"), so rendering needs no fontconfig or installed fonts. */
 #include "exporter/plot.h"
 
@@ -16,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "models/codec.h"
+#include "exporter/png.h"
 
 #define FONT "@cairo:sans-serif"
 
@@ -111,7 +112,8 @@ static int unit_is(const char *unit, const char *name)
     return unit && strcmp(unit, name) == 0;
 }
 
-/* "packets_per_second" -> "packets/s", "per_second" -> "/s", "cores" -> "cores" */
+/* "packets_per_second" -> "packets/s", "seconds_per_second" -> "s/s", "per_second" -> "/s",
+ * "cores" -> "cores" */
 static void unit_text(const char *unit, char *buf, size_t len)
 {
     buf[0] = '\0';
@@ -122,7 +124,10 @@ static void unit_text(const char *unit, char *buf, size_t len)
         size_t head = (size_t)(per - unit);
         if (head > 0 && unit[head - 1] == '_')
             head--;
-        snprintf(buf, len, "%.*s/s", (int)(head < 16 ? head : 16), unit);
+        if (head == 7 && strncmp(unit, "seconds", 7) == 0)
+            snprintf(buf, len, "s/s");
+        else
+            snprintf(buf, len, "%.*s/s", (int)(head < 16 ? head : 16), unit);
     } else {
         snprintf(buf, len, "%.16s", unit);
     }
@@ -830,76 +835,6 @@ static int render_scatter(cairo_t *cr, const plot_spec *s, const frame *fr)
     return 1;
 }
 
-/* ---- PNG ---- */
-
-typedef struct membuf {
-    uint8_t *p;
-    size_t n, cap;
-    int oom;
-} membuf;
-
-static cairo_status_t mem_write(void *closure, const unsigned char *data, unsigned int len)
-{
-    membuf *m = closure;
-    if (m->n + len > m->cap) {
-        size_t cap = m->cap ? m->cap : 65536;
-        while (cap < m->n + len)
-            cap *= 2;
-        uint8_t *p = realloc(m->p, cap);
-        if (!p) {
-            m->oom = 1;
-            return CAIRO_STATUS_WRITE_ERROR;
-        }
-        m->p = p;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->n, data, len);
-    m->n += len;
-    return CAIRO_STATUS_SUCCESS;
-}
-
-static void be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-/* inserts a tEXt "Title" chunk after IHDR: png is signature (8) + IHDR (4+4+13+4) + ... */
-static int insert_title(membuf *m, const char *title)
-{
-    static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    const size_t ihdr_end = 8 + 25;
-    if (m->n < ihdr_end || memcmp(m->p, sig, 8) != 0 || memcmp(m->p + 12, "IHDR", 4) != 0)
-        return -1;
-    size_t tl = title ? strlen(title) : 0;
-    if (tl > 2000)
-        tl = 2000;
-    size_t dlen = sizeof "Title" + tl;      /* keyword, NUL, text */
-    size_t clen = 12 + dlen;
-    uint8_t *p = malloc(m->n + clen);
-    if (!p)
-        return -1;
-    memcpy(p, m->p, ihdr_end);
-    uint8_t *c = p + ihdr_end;
-    be32(c, (uint32_t)dlen);
-    memcpy(c + 4, "tEXt", 4);
-    memcpy(c + 8, "Title", sizeof "Title");
-    for (size_t i = 0; i < tl; i++) {
-        unsigned char ch = (unsigned char)title[i];
-        /* tEXt is Latin-1 without control characters; anything else becomes '?' */
-        c[8 + sizeof "Title" + i] = (ch >= 0x20 && ch < 0x7f) ? ch : '?';
-    }
-    be32(c + 8 + dlen, mai_crc32(c + 4, 4 + dlen));
-    memcpy(c + clen, m->p + ihdr_end, m->n - ihdr_end);
-    free(m->p);
-    m->p = p;
-    m->n += clen;
-    m->cap = m->n;
-    return 0;
-}
-
 int plot_render_png(const plot_spec *s, uint8_t **out, size_t *outlen, char *err, size_t errlen)
 {
     if (err && errlen)
@@ -928,20 +863,19 @@ int plot_render_png(const plot_spec *s, uint8_t **out, size_t *outlen, char *err
         draw_no_data(cr, s, &fr);
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
-    membuf m = {0};
+    int rc = -1;
     if (st == CAIRO_STATUS_SUCCESS) {
         cairo_surface_flush(sf);
-        st = cairo_surface_write_to_png_stream(sf, mem_write, &m);
+        rc = png_encode_rgb24(cairo_image_surface_get_data(sf), s->width, s->height,
+                              cairo_image_surface_get_stride(sf), "Title",
+                              s->title ? s->title : "", out, outlen);
     }
     cairo_surface_destroy(sf);
-    if (st != CAIRO_STATUS_SUCCESS || insert_title(&m, s->title) != 0) {
-        free(m.p);
+    if (rc != 0) {
         set_err(err, errlen, "plot: cannot render: %s",
                 st != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(st) : "out of memory");
         return -1;
     }
-    *out = m.p;
-    *outlen = m.n;
     return 0;
 }
 
