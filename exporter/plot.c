@@ -364,69 +364,89 @@ static void value_extent(range *r, const double *t, const double *v, size_t n, d
 
 /* ---- drawing ---- */
 
-/* polyline of (t, v), NaN breaks it; decimated to first/min/max/last per pixel column when the
- * series has more points than twice the plot width */
-static void path_series(cairo_t *cr, const frame *fr, double tlo, double thi, const axis *ay,
-                        const double *t, const double *v, size_t n)
+/* a series as a line of width lw: a polyline through (t, v), broken at NaN; when the series has
+ * more points than twice the plot width, a filled envelope instead (each pixel column's min and
+ * max, widened by lw): the same picture as the dense line at a fraction of the stroke's cost */
+static void draw_series(cairo_t *cr, const frame *fr, double tlo, double thi, const axis *ay,
+                        const double *t, const double *v, size_t n, double lw)
 {
     if (!t || !v || n == 0)
         return;
     double w = fr->x1 - fr->x0;
-    int decimate = (double)n > 2 * w;
-    int pen = 0;
-    size_t i = 0;
-    while (i < n) {
-        if (!(t[i] >= tlo && t[i] <= thi) || !isfinite(v[i])) {
-            if (!isfinite(v[i]))
+    if ((double)n <= 2 * w) {
+        int pen = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!isfinite(v[i])) {
                 pen = 0;
-            i++;
-            continue;
-        }
-        double x = px_x(fr, tlo, thi, t[i]);
-        if (!decimate) {
-            double y = px_y(fr, ay, v[i]);
+                continue;
+            }
+            if (!(t[i] >= tlo && t[i] <= thi))
+                continue;
+            double x = px_x(fr, tlo, thi, t[i]), y = px_y(fr, ay, v[i]);
             if (pen)
                 cairo_line_to(cr, x, y);
             else
                 cairo_move_to(cr, x, y);
             pen = 1;
-            i++;
+        }
+        cairo_set_line_width(cr, lw);
+        cairo_stroke(cr);
+        return;
+    }
+    size_t ncol = (size_t)ceil(w) + 2;
+    double *top = malloc(ncol * sizeof *top), *bot = malloc(ncol * sizeof *bot);
+    unsigned char *brk = calloc(ncol, 1);
+    if (!top || !bot || !brk) {
+        free(top);
+        free(bot);
+        free(brk);
+        return;
+    }
+    for (size_t c = 0; c < ncol; c++) {
+        top[c] = INFINITY;      /* pixel y: smaller is higher */
+        bot[c] = -INFINITY;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!(t[i] >= tlo && t[i] <= thi))
+            continue;
+        double xc = floor(px_x(fr, tlo, thi, t[i]) - fr->x0);
+        size_t c = xc < 0 ? 0 : xc >= (double)ncol ? ncol - 1 : (size_t)xc;
+        if (!isfinite(v[i])) {
+            brk[c] = 1;         /* a gap: the envelope ends after this column */
             continue;
         }
-        /* one pixel column */
-        double col = floor(x);
-        double first = v[i], last = v[i], mn = v[i], mx = v[i];
-        size_t j = i + 1;
-        int broken = 0;
-        for (; j < n; j++) {
-            if (!(t[j] >= tlo && t[j] <= thi))
-                break;
-            if (floor(px_x(fr, tlo, thi, t[j])) != col)
-                break;
-            if (!isfinite(v[j])) {
-                broken = 1;
-                j++;
-                break;
-            }
-            last = v[j];
-            if (v[j] < mn)
-                mn = v[j];
-            if (v[j] > mx)
-                mx = v[j];
-        }
-        double xc = col + 0.5;
-        if (pen)
-            cairo_line_to(cr, xc, px_y(fr, ay, first));
-        else
-            cairo_move_to(cr, xc, px_y(fr, ay, first));
-        if (mx > mn) {
-            cairo_line_to(cr, xc, px_y(fr, ay, first <= last ? mn : mx));
-            cairo_line_to(cr, xc, px_y(fr, ay, first <= last ? mx : mn));
-        }
-        cairo_line_to(cr, xc, px_y(fr, ay, last));
-        pen = !broken;
-        i = j;
+        double y = px_y(fr, ay, v[i]);
+        if (y < top[c])
+            top[c] = y;
+        if (y > bot[c])
+            bot[c] = y;
     }
+    double h = lw / 2;
+    size_t c = 0;
+    while (c < ncol) {
+        if (!(bot[c] >= top[c])) {
+            c++;
+            continue;
+        }
+        size_t e = c;
+        while (e + 1 < ncol && bot[e + 1] >= top[e + 1] && !brk[e])
+            e++;
+        /* columns [c, e]: along the tops left to right, back along the bottoms */
+        cairo_move_to(cr, fr->x0 + (double)c, top[c] - h);
+        for (size_t k = c; k <= e; k++)
+            cairo_line_to(cr, fr->x0 + (double)k + 0.5, top[k] - h);
+        cairo_line_to(cr, fr->x0 + (double)e + 1, top[e] - h);
+        cairo_line_to(cr, fr->x0 + (double)e + 1, bot[e] + h);
+        for (size_t k = e + 1; k-- > c;)
+            cairo_line_to(cr, fr->x0 + (double)k + 0.5, bot[k] + h);
+        cairo_line_to(cr, fr->x0 + (double)c, bot[c] + h);
+        cairo_close_path(cr);
+        c = e + 1;
+    }
+    cairo_fill(cr);
+    free(top);
+    free(bot);
+    free(brk);
 }
 
 /* filled band between lo and hi, split where either is missing */
@@ -703,13 +723,9 @@ static int render_time(cairo_t *cr, const plot_spec *s, const frame *fr)
         cairo_fill(cr);
     }
     color(cr, C_HIST, 1);
-    cairo_set_line_width(cr, 1.5);
-    path_series(cr, fr, tlo, thi, &ay, s->hist_t, s->hist_v, s->hist_n);
-    cairo_stroke(cr);
+    draw_series(cr, fr, tlo, thi, &ay, s->hist_t, s->hist_v, s->hist_n, 1.5);
     color(cr, C_FC, 1);
-    cairo_set_line_width(cr, 2);
-    path_series(cr, fr, tlo, thi, &ay, s->fc_t, s->fc_mean, s->fc_n);
-    cairo_stroke(cr);
+    draw_series(cr, fr, tlo, thi, &ay, s->fc_t, s->fc_mean, s->fc_n, 2);
 
     /* threshold lines */
     font(cr, 11 * fr->f, 0);
@@ -835,7 +851,29 @@ static int render_scatter(cairo_t *cr, const plot_spec *s, const frame *fr)
     return 1;
 }
 
-int plot_render_png(const plot_spec *s, uint8_t **out, size_t *outlen, char *err, size_t errlen)
+struct plot_ctx {
+    cairo_surface_t *sf;
+    png_work pw;
+};
+
+plot_ctx *plot_ctx_new(void)
+{
+    return calloc(1, sizeof(plot_ctx));
+}
+
+void plot_ctx_free(plot_ctx *c)
+{
+    if (!c)
+        return;
+    if (c->sf)
+        cairo_surface_destroy(c->sf);
+    png_work_free(&c->pw);
+    free(c);
+}
+
+/* renders s into c's surface and encodes it; *out points into c */
+static int render(plot_ctx *c, const plot_spec *s, const uint8_t **out, size_t *outlen,
+                  char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = '\0';
@@ -847,13 +885,21 @@ int plot_render_png(const plot_spec *s, uint8_t **out, size_t *outlen, char *err
                 s ? s->height : 0, PLOT_MIN_SIZE, PLOT_MAX_SIZE);
         return -1;
     }
-    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, s->width, s->height);
-    if (cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS) {
-        cairo_surface_destroy(sf);
-        set_err(err, errlen, "plot: cannot create a %dx%d image", s->width, s->height);
-        return -1;
+    if (c->sf && (cairo_image_surface_get_width(c->sf) != s->width ||
+                  cairo_image_surface_get_height(c->sf) != s->height)) {
+        cairo_surface_destroy(c->sf);
+        c->sf = NULL;
     }
-    cairo_t *cr = cairo_create(sf);
+    if (!c->sf) {
+        c->sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, s->width, s->height);
+        if (cairo_surface_status(c->sf) != CAIRO_STATUS_SUCCESS) {
+            cairo_surface_destroy(c->sf);
+            c->sf = NULL;
+            set_err(err, errlen, "plot: cannot create a %dx%d image", s->width, s->height);
+            return -1;
+        }
+    }
+    cairo_t *cr = cairo_create(c->sf);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     frame fr = layout(s);
@@ -863,45 +909,77 @@ int plot_render_png(const plot_spec *s, uint8_t **out, size_t *outlen, char *err
         draw_no_data(cr, s, &fr);
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
-    int rc = -1;
-    if (st == CAIRO_STATUS_SUCCESS) {
-        cairo_surface_flush(sf);
-        rc = png_encode_rgb24(cairo_image_surface_get_data(sf), s->width, s->height,
-                              cairo_image_surface_get_stride(sf), "Title",
-                              s->title ? s->title : "", out, outlen);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        set_err(err, errlen, "plot: cannot render: %s", cairo_status_to_string(st));
+        return -1;
     }
-    cairo_surface_destroy(sf);
-    if (rc != 0) {
-        set_err(err, errlen, "plot: cannot render: %s",
-                st != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(st) : "out of memory");
+    cairo_surface_flush(c->sf);
+    if (png_encode(&c->pw, cairo_image_surface_get_data(c->sf), s->width, s->height,
+                   cairo_image_surface_get_stride(c->sf), "Title", s->title ? s->title : "", out,
+                   outlen) != 0) {
+        set_err(err, errlen, "plot: cannot encode: out of memory");
         return -1;
     }
     return 0;
 }
 
+int plot_render_png(const plot_spec *s, uint8_t **out, size_t *outlen, char *err, size_t errlen)
+{
+    *out = NULL;
+    *outlen = 0;
+    plot_ctx c;
+    memset(&c, 0, sizeof c);
+    const uint8_t *p;
+    size_t n;
+    int rc = render(&c, s, &p, &n, err, errlen);
+    if (rc == 0) {
+        *out = malloc(n);
+        if (*out) {
+            memcpy(*out, p, n);
+            *outlen = n;
+        } else {
+            set_err(err, errlen, "plot: cannot render: out of memory");
+            rc = -1;
+        }
+    }
+    if (c.sf)
+        cairo_surface_destroy(c.sf);
+    png_work_free(&c.pw);
+    return rc;
+}
+
 int plot_write_png(const plot_spec *s, const char *path, char *err, size_t errlen)
+{
+    return plot_write_png_ctx(NULL, s, path, err, errlen);
+}
+
+int plot_write_png_ctx(plot_ctx *ctx, const plot_spec *s, const char *path, char *err,
+                       size_t errlen)
 {
     if (!path || !*path) {
         set_err(err, errlen, "plot: empty file name");
         return -1;
     }
-    uint8_t *png;
+    plot_ctx local;
+    memset(&local, 0, sizeof local);
+    plot_ctx *c = ctx ? ctx : &local;
+    const uint8_t *png;
     size_t n;
-    if (plot_render_png(s, &png, &n, err, errlen) != 0)
-        return -1;
+    int rc = -1, e = 0;
+    char *tmp = NULL;
+    if (render(c, s, &png, &n, err, errlen) != 0)
+        goto out;
     /* temporary file beside path: dir/.base.XXXXXX */
     const char *slash = strrchr(path, '/');
     size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
     const char *base = slash ? slash + 1 : path;
     size_t tlen = strlen(path) + sizeof ".XXXXXX" + 1;
-    char *tmp = malloc(tlen);
+    tmp = malloc(tlen);
     if (!tmp) {
-        free(png);
         set_err(err, errlen, "plot: cannot write %s: %s", path, strerror(ENOMEM));
-        return -1;
+        goto out;
     }
     snprintf(tmp, tlen, "%.*s.%s.XXXXXX", (int)dl, path, base);
-    int rc = -1, e = 0;
     int fd = mkstemp(tmp);
     if (fd < 0) {
         e = errno;
@@ -929,7 +1007,12 @@ int plot_write_png(const plot_spec *s, const char *path, char *err, size_t errle
     }
     if (rc != 0)
         set_err(err, errlen, "plot: cannot write %s: %s", path, strerror(e ? e : EIO));
+out:
     free(tmp);
-    free(png);
+    if (c == &local) {
+        if (local.sf)
+            cairo_surface_destroy(local.sf);
+        png_work_free(&local.pw);
+    }
     return rc;
 }

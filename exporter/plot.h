@@ -61,10 +61,21 @@ typedef struct plot_spec {
  * unit and size. */
 plot_spec plot_spec_init(const char *title, const char *unit, int width, int height);
 
+/* Buffers reused across the plots of a batch (the image surface and the encoder's). One per
+ * thread. */
+typedef struct plot_ctx plot_ctx;
+
+plot_ctx *plot_ctx_new(void);      /* NULL when out of memory */
+void plot_ctx_free(plot_ctx *c);
+
 /* Renders s and writes it to path as a PNG: a temporary file in the same directory, renamed
  * over path (readers see the old file or the new one). Creates no directories. Returns 0, or -1
  * with a one-line message naming the file in err (bad size, no memory, cannot write). */
 int plot_write_png(const plot_spec *s, const char *path, char *err, size_t errlen);
+
+/* The same with c's buffers (c NULL: its own). */
+int plot_write_png_ctx(plot_ctx *c, const plot_spec *s, const char *path, char *err,
+                       size_t errlen);
 
 /* Renders s to PNG bytes in memory (*out malloc'ed, caller frees). 0 or -1 with err. */
 int plot_render_png(const plot_spec *s, uint8_t **out, size_t *outlen, char *err, size_t errlen);

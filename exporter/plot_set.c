@@ -103,6 +103,7 @@ typedef struct run {
     size_t errlen;
     char window[96];
     double now;
+    plot_ctx *ctx;              /* buffers shared by the batch; NULL: each plot its own */
 } run;
 
 static void emit(run *r, const plot_spec *s, const char *name)
@@ -110,7 +111,7 @@ static void emit(run *r, const plot_spec *s, const char *name)
     char path[MAI_CONFIG_PATH_MAX + 2 * NAME_PART + 64];
     char e[512];
     snprintf(path, sizeof path, "%s/%s", r->cfg->dir, name);
-    if (plot_write_png(s, path, e, sizeof e) == 0) {
+    if (plot_write_png_ctx(r->ctx, s, path, e, sizeof e) == 0) {
         r->st.written++;
         return;
     }
@@ -340,6 +341,7 @@ int plot_set_write(const plot_set_cfg *cfg, const plot_set_in *in, plot_set_stat
         goto out;
     }
     plot_set_window_text(cfg, r.window, sizeof r.window);
+    r.ctx = plot_ctx_new();
     r.now = in->now;
     if (!isfinite(r.now)) {
         r.now = latest_time(in->host_layer, r.now);
@@ -361,6 +363,7 @@ int plot_set_write(const plot_set_cfg *cfg, const plot_set_in *in, plot_set_stat
     if (in->nnodes > 0 || in->classification)
         classification_plot(&r, in);
     rc = r.st.failed ? -1 : 0;
+    plot_ctx_free(r.ctx);
 out:
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r.st.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;

@@ -150,20 +150,28 @@ static void deflate_fixed(const uint8_t *p, size_t n, int32_t *head, bitw *b)
         put_bits(b, 0, 8 - b->nb);
 }
 
+/* Adler-32; runs of zero bytes (most of a filtered chart) advance in 8-byte steps */
 static uint32_t adler32(const uint8_t *p, size_t n)
 {
-    uint32_t a = 1, s = 0;
-    while (n > 0) {
-        size_t k = n < 5552 ? n : 5552;
-        n -= k;
-        while (k--) {
-            a += *p++;
+    uint64_t a = 1, s = 0;
+    size_t i = 0;
+    while (i < n) {
+        /* at most 4096 bytes between reductions: s grows by < 4096 * (a + 255 * 4096) */
+        size_t end = n - i < 4096 ? n : i + 4096;
+        while (i < end) {
+            uint64_t w;
+            if (i + 8 <= end && (memcpy(&w, p + i, 8), w == 0)) {
+                s += 8 * a;
+                i += 8;
+                continue;
+            }
+            a += p[i++];
             s += a;
         }
         a %= 65521;
         s %= 65521;
     }
-    return s << 16 | a;
+    return (uint32_t)(s << 16 | a);
 }
 
 static void be32(uint8_t *p, uint32_t v)
@@ -215,8 +223,21 @@ static unsigned cost_up(const uint8_t *r, const uint8_t *prev, size_t n)
     return s;
 }
 
+/* one row of 0x00RRGGBB words as RGB bytes */
+static void rgb_row(const uint8_t *restrict src, int width, uint8_t *restrict out)
+{
+    for (int x = 0; x < width; x++) {
+        uint32_t px;
+        memcpy(&px, src + (size_t)x * 4, 4);
+        out[x * 3] = (uint8_t)(px >> 16);
+        out[x * 3 + 1] = (uint8_t)(px >> 8);
+        out[x * 3 + 2] = (uint8_t)px;
+    }
+}
+
 /* writes the row filtered with ft (0 None, 1 Sub, 2 Up) to out */
-static void filter_row(int ft, const uint8_t *r, const uint8_t *prev, size_t n, uint8_t *out)
+static void filter_row(int ft, const uint8_t *restrict r, const uint8_t *restrict prev, size_t n,
+                       uint8_t *restrict out)
 {
     if (ft == 0) {
         memcpy(out, r, n);
@@ -231,8 +252,36 @@ static void filter_row(int ft, const uint8_t *r, const uint8_t *prev, size_t n, 
     }
 }
 
-int png_encode_rgb24(const uint8_t *pixels, int width, int height, int stride,
-                     const char *keyword, const char *text, uint8_t **out, size_t *outlen)
+/* p grown to at least need bytes (cap updated), or NULL with *bad set; p stays owned by the
+ * caller either way */
+static void *grow(void *p, size_t *cap, size_t need, int *bad)
+{
+    if (*bad)
+        return p;
+    if (p && *cap >= need)
+        return p;
+    void *q = realloc(p, need);
+    if (!q) {
+        *bad = 1;
+        return p;
+    }
+    *cap = need;
+    return q;
+}
+
+void png_work_free(png_work *w)
+{
+    if (!w)
+        return;
+    free(w->filt);
+    free(w->rows);
+    free(w->out);
+    free(w->head);
+    memset(w, 0, sizeof *w);
+}
+
+int png_encode(png_work *w, const uint8_t *pixels, int width, int height, int stride,
+               const char *keyword, const char *text, const uint8_t **out, size_t *outlen)
 {
     *out = NULL;
     *outlen = 0;
@@ -247,29 +296,21 @@ int png_encode_rgb24(const uint8_t *pixels, int width, int height, int stride,
     size_t text_chunk = keyword ? 12 + klen + 1 + tlen : 0;
     size_t zcap = 2 + flen + flen / 8 + 64 + 4;
     size_t cap = 8 + 25 + text_chunk + 12 + zcap + 12;
-    uint8_t *filt = malloc(flen);
-    uint8_t *rows = malloc(rowlen * 2);
-    int32_t *head = malloc(sizeof(int32_t) << HBITS);
-    uint8_t *png = malloc(cap);
-    if (!filt || !rows || !head || !png) {
-        free(filt);
-        free(rows);
-        free(head);
-        free(png);
+    size_t hcap = w->head ? sizeof(int32_t) << HBITS : 0;
+    int bad = 0;
+    w->filt = grow(w->filt, &w->filt_cap, flen, &bad);
+    w->rows = grow(w->rows, &w->rows_cap, rowlen * 2, &bad);
+    w->head = grow(w->head, &hcap, sizeof(int32_t) << HBITS, &bad);
+    w->out = grow(w->out, &w->out_cap, cap, &bad);
+    if (bad)
         return -1;
-    }
+    uint8_t *filt = w->filt, *rows = w->rows, *png = w->out;
+    int32_t *head = w->head;
     /* scanlines: raw RGB of this row and the previous, filtered into filt */
     uint8_t *cur = rows, *prev = rows + rowlen;
     memset(prev, 0, rowlen);
     for (int y = 0; y < height; y++) {
-        const uint8_t *src = pixels + (size_t)y * (size_t)stride;
-        for (int x = 0; x < width; x++) {
-            uint32_t px;
-            memcpy(&px, src + (size_t)x * 4, 4);
-            cur[x * 3] = (uint8_t)(px >> 16);
-            cur[x * 3 + 1] = (uint8_t)(px >> 8);
-            cur[x * 3 + 2] = (uint8_t)px;
-        }
+        rgb_row(pixels + (size_t)y * (size_t)stride, width, cur);
         uint8_t *dst = filt + (size_t)y * (rowlen + 1);
         int ft;
         if (y > 0 && memcmp(cur, prev, rowlen) == 0) {
@@ -317,11 +358,30 @@ int png_encode_rgb24(const uint8_t *pixels, int width, int height, int stride,
     c = chunk_end(c, b.n);
     memcpy(c + 4, "IEND", 4);
     c = chunk_end(c, 0);
-    free(filt);
-    free(rows);
-    free(head);
     *outlen = (size_t)(c - png);
-    uint8_t *shrunk = realloc(png, *outlen);
-    *out = shrunk ? shrunk : png;
+    *out = png;
     return 0;
+}
+
+int png_encode_rgb24(const uint8_t *pixels, int width, int height, int stride,
+                     const char *keyword, const char *text, uint8_t **out, size_t *outlen)
+{
+    png_work w;
+    memset(&w, 0, sizeof w);
+    const uint8_t *p;
+    size_t n;
+    *out = NULL;
+    *outlen = 0;
+    int rc = png_encode(&w, pixels, width, height, stride, keyword, text, &p, &n);
+    if (rc == 0) {
+        *out = malloc(n);
+        if (*out) {
+            memcpy(*out, p, n);
+            *outlen = n;
+        } else {
+            rc = -1;
+        }
+    }
+    png_work_free(&w);
+    return rc;
 }
