@@ -221,6 +221,12 @@ static void test_gaps_and_threshold(void **st)
     cairo_surface_t *img = write_and_read(&s, "gaps.png");
     assert_true(blue(img, W, H) > 100);
     assert_int_equal(red(img, W, H), 0);
+    /* the gap (minutes 1000-1399 of 3600 on the time axis) is empty; the plot area spans
+     * about x 86..776 at this size */
+    double x0 = 86 * (W / 640.0 < 1 ? W / 640.0 : 1), x1 = W - 24;
+    int g0 = (int)(x0 + (x1 - x0) * 1010 / 3599), g1 = (int)(x0 + (x1 - x0) * 1390 / 3599);
+    assert_int_equal(chk_count_color(img, g0, H / 10, g1, H * 4 / 5, 31, 119, 180, 60), 0);
+    assert_true(chk_count_color(img, g0 - 60, H / 10, g0 - 10, H * 4 / 5, 31, 119, 180, 60) > 20);
     cairo_surface_destroy(img);
 
     s.hlines[0].y = 0.9;
@@ -331,6 +337,32 @@ static void test_small_size_and_bad_size(void **st)
     struct stat sb;
     assert_int_equal(stat(path, &sb), -1);
     assert_int_equal(plot_write_png(&s, "", err, sizeof err), -1);
+}
+
+static void test_context_reuse(void **st)
+{
+    (void)st;
+    /* one context across sizes and kinds gives the same bytes as separate calls */
+    plot_ctx *c = plot_ctx_new();
+    assert_non_null(c);
+    plot_spec a = full_spec("big");
+    plot_spec b = plot_spec_init("small empty", "bytes", 300, 200);
+    const plot_spec *seq[] = {&a, &b, &a, &b};
+    char path[256], err[256];
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/ctx%zu.png", dir, i);
+        assert_int_equal(plot_write_png_ctx(c, seq[i], path, err, sizeof err), 0);
+        uint8_t *want;
+        size_t wn, gn;
+        assert_int_equal(plot_render_png(seq[i], &want, &wn, err, sizeof err), 0);
+        uint8_t *got = chk_slurp(path, &gn);
+        assert_int_equal(gn, wn);
+        assert_memory_equal(got, want, wn);
+        free(got);
+        free(want);
+    }
+    plot_ctx_free(c);
+    plot_ctx_free(NULL);
 }
 
 static void test_atomic_write(void **st)
@@ -445,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_window),
         cmocka_unit_test(test_scatter),
         cmocka_unit_test(test_small_size_and_bad_size),
+        cmocka_unit_test(test_context_reuse),
         cmocka_unit_test(test_atomic_write),
         cmocka_unit_test(test_format_value),
         cmocka_unit_test(test_time_step),
