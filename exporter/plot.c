@@ -669,13 +669,12 @@ static void draw_legend(cairo_t *cr, const frame *fr, const legend_item *it, siz
     }
 }
 
-static void draw_no_data(cairo_t *cr, const plot_spec *s, const frame *fr)
+static void draw_no_data(cairo_t *cr, const frame *fr)
 {
     draw_frame(cr, fr);
     font(cr, 28 * fr->f + 4, 1);
     cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
     text(cr, "no data", (fr->x0 + fr->x1) / 2, (fr->y0 + fr->y1) / 2, 0.5, 0.5);
-    (void)s;
 }
 
 static int render_time(cairo_t *cr, const plot_spec *s, const frame *fr)
@@ -693,7 +692,6 @@ static int render_time(cairo_t *cr, const plot_spec *s, const frame *fr)
     }
     if (vr.n == 0)
         return 0;
-    size_t ndata = vr.n;
     value_extent(&vr, s->fc_t, s->fc_lower, s->fc_n, tlo, thi);
     value_extent(&vr, s->fc_t, s->fc_upper, s->fc_n, tlo, thi);
     value_extent(&vr, s->anom_t, s->anom_v, s->anom_n, tlo, thi);
@@ -705,7 +703,6 @@ static int render_time(cairo_t *cr, const plot_spec *s, const frame *fr)
         tlo -= 60;
         thi += 60;
     }
-    (void)ndata;
     axis ay;
     axis_fit(&ay, s->unit, vr.lo, vr.hi, (int)fmax(2, (fr->y1 - fr->y0) / 45));
 
@@ -906,7 +903,7 @@ static int render(plot_ctx *c, const plot_spec *s, const uint8_t **out, size_t *
     draw_title(cr, s, &fr);
     int drawn = s->points ? render_scatter(cr, s, &fr) : render_time(cr, s, &fr);
     if (!drawn)
-        draw_no_data(cr, s, &fr);
+        draw_no_data(cr, &fr);
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
     if (st != CAIRO_STATUS_SUCCESS) {
