@@ -6,13 +6,14 @@
 # make bench      ingest benchmark at 10k and 100k series
 # make bench-compare  the same load against victoria-metrics and Prometheus' receiver
 # make bench-models   forecasting cost: update ns, state bytes, cycle time for 1k/10k series
+# make bench-plots    time to write every forecast plot for 100 series
 # make fuzz           libFuzzer on the decoder for FUZZ_SECONDS (default 300); make test runs 20 s
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
 
 CC      ?= cc
-PKGS    := libprotobuf-c snappy libmicrohttpd libcjson lapacke openblas libcurl
+PKGS    := libprotobuf-c snappy libmicrohttpd libcjson lapacke openblas libcurl cairo libpng
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
@@ -40,7 +41,7 @@ UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 OBJ       = $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%))
 SAN_OBJ   = $(patsubst %.c,build/san/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%))
 
-.PHONY: all deps run test unit unit-plain unit-san integration bench bench-compare bench-models clean \
+.PHONY: all deps run test unit unit-plain unit-san integration bench bench-compare bench-models bench-plots clean \
         check-includes fuzz fuzz-short
 all: metrics-ai
 
@@ -130,6 +131,14 @@ build/model_bench: tests/bench/model_bench.c build/libmai.a
 # Forecasting cost: ns per online update, model state bytes, cycle time for 1k and 10k series.
 bench-models: build/model_bench
 	$(Q)OPENBLAS_NUM_THREADS=1 build/model_bench --series 1000 --series 10000 --cycles 3
+
+build/plot_bench: tests/bench/plot_bench.c build/libmai.a
+	@mkdir -p build
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< build/libmai.a $(LDLIBS)
+
+# Plot cost: every PNG for 100 series (48 h history at 60 s, 12 h forecast), one thread.
+bench-plots: build/plot_bench
+	$(Q)build/plot_bench --series 100 --rounds 3
 
 # Folder invariants: models/ includes nothing of adapter/ or exporter/.
 check-includes:

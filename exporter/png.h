@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * exporter/png.h -- a fast PNG encoder for opaque 8-bit RGB images: per-row filter choice (Sub or
+ * Up), greedy LZ77 with fixed-Huffman deflate, zlib framing, and a tEXt chunk. Charts are
+ * mostly flat colour, so this is several times faster than libpng's default level and files
+ * stay small. */
+#ifndef MAI_EXPORTER_PNG_H
+#define MAI_EXPORTER_PNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Buffers kept between encodes of a batch (zero-initialise; png_work_free when done). */
+typedef struct png_work {
+    uint8_t *filt, *rows, *out;
+    int32_t *head;
+    size_t filt_cap, rows_cap, out_cap;
+} png_work;
+
+void png_work_free(png_work *w);
+
+/* Encodes a width x height image whose rows are stride bytes apart, each pixel a native-endian
+ * uint32 0x00RRGGBB (cairo's CAIRO_FORMAT_RGB24), as an RGB PNG: signature, IHDR, one tEXt chunk
+ * keyword=text after IHDR (when keyword is not NULL; bytes outside printable ASCII in text
+ * become '?'), IDAT, IEND. *out points into w and stays valid until the next encode with w or
+ * png_work_free. Returns 0, or -1 on bad arguments or out of memory. */
+int png_encode(png_work *w, const uint8_t *pixels, int width, int height, int stride,
+               const char *keyword, const char *text, const uint8_t **out, size_t *outlen);
+
+/* The same with its own buffers; *out is malloc'ed (caller frees). */
+int png_encode_rgb24(const uint8_t *pixels, int width, int height, int stride,
+                     const char *keyword, const char *text, uint8_t **out, size_t *outlen);
+
+#endif
