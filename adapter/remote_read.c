@@ -535,7 +535,8 @@ static int answer_query(const rread_env *env, const results *res, const Promethe
     }
     for (size_t i = 0; i < g->nseries; i++)
         g->series[i].lab = g->labels + g->series[i].label0;
-    qsort(g->series, g->nseries, sizeof *g->series, cmp_series);
+    if (g->nseries > 1)
+        qsort(g->series, g->nseries, sizeof *g->series, cmp_series);
     gather_sizes(g);
     return 0;
 }
