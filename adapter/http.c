@@ -263,8 +263,9 @@ static enum MHD_Result send_read(http_server *h, conn *k, struct MHD_Connection 
         free(rr.body);
         return MHD_NO;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/x-protobuf");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "snappy");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rr.content_type);
+    if (rr.content_encoding)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, rr.content_encoding);
     enum MHD_Result ret = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
     return ret;

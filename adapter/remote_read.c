@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "adapter/intern.h"
+#include "adapter/xor_chunk.h"
 #include "remote.pb-c.h"
 
 enum { M_EQ = 0, M_NEQ = 1, M_RE = 2, M_NRE = 3 };
@@ -579,16 +580,155 @@ static int uncompress_body(const rread_env *env, const uint8_t *body, size_t n, 
     return 0;
 }
 
-/* SAMPLES is answered when the list is empty or names it anywhere (the server takes the first
- * type it supports); a list of types without SAMPLES gets 400, as from Prometheus. */
-static int samples_accepted(const Prometheus__ReadRequest *req)
+/* The answer type: the first listed type this server has, SAMPLES when the list is empty
+ * (Prometheus' read handler does the same). Returns -1 when none is known. */
+static int response_type(const Prometheus__ReadRequest *req)
 {
     if (req->n_accepted_response_types == 0)
-        return 1;
-    for (size_t i = 0; i < req->n_accepted_response_types; i++)
-        if (req->accepted_response_types[i] == PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__SAMPLES)
-            return 1;
-    return 0;
+        return PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__SAMPLES;
+    for (size_t i = 0; i < req->n_accepted_response_types; i++) {
+        int t = (int)req->accepted_response_types[i];
+        if (t == PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__SAMPLES ||
+            t == PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__STREAMED_XOR_CHUNKS)
+            return t;
+    }
+    return -1;
+}
+
+/* ---------------------------------------------------------------- streamed XOR chunks */
+
+typedef struct bbuf {
+    uint8_t *p;
+    size_t n, cap;
+    int oom;
+} bbuf;
+
+static uint8_t *bb_room(bbuf *b, size_t need)
+{
+    if (b->oom || grow((void **)&b->p, &b->cap, b->n + need, 1)) {
+        b->oom = 1;
+        return NULL;
+    }
+    return b->p + b->n;
+}
+
+/* One frame: uvarint(size), the big-endian CRC-32C of the message, then
+ * ChunkedReadResponse{1: ChunkedSeries{1: labels (pre-encoded), 2: chunks}, 2: query_index}. */
+static void put_frame(bbuf *out, const bbuf *labels, const bbuf *chunks, size_t qi)
+{
+    size_t series_len = labels->n + chunks->n;
+    size_t msg_len = ld_len(series_len) + (qi ? 1 + uv_len(qi) : 0);
+    uint8_t *d = bb_room(out, 10 + 4 + msg_len);
+    if (!d)
+        return;
+    uint8_t *p = put_uv(d, msg_len);
+    uint8_t *crc_at = p, *msg = p + 4;
+    p = msg;
+    *p++ = 1 << 3 | 2;
+    p = put_uv(p, series_len);
+    memcpy(p, labels->p, labels->n);
+    p += labels->n;
+    memcpy(p, chunks->p, chunks->n);
+    p += chunks->n;
+    if (qi) {
+        *p++ = 2 << 3 | 0;
+        p = put_uv(p, qi);
+    }
+    uint32_t crc = crc32c(msg, msg_len);
+    crc_at[0] = (uint8_t)(crc >> 24);
+    crc_at[1] = (uint8_t)(crc >> 16);
+    crc_at[2] = (uint8_t)(crc >> 8);
+    crc_at[3] = (uint8_t)crc;
+    out->n += (size_t)(p - d);
+}
+
+/* Chunk{1: min_time_ms, 2: max_time_ms, 3: XOR, 4: data} as a ChunkedSeries field 2. */
+static void put_chunk(bbuf *b, const xor_chunk *c)
+{
+    size_t len = xor_chunk_len(c);
+    size_t msg = 1 + uv_len((uint64_t)c->min_t) + 1 + uv_len((uint64_t)c->t) + 2 + ld_len(len);
+    uint8_t *d = bb_room(b, 1 + 10 + msg);
+    if (!d)
+        return;
+    uint8_t *p = d;
+    *p++ = 2 << 3 | 2;
+    p = put_uv(p, msg);
+    *p++ = 1 << 3 | 0;
+    p = put_uv(p, (uint64_t)c->min_t);
+    *p++ = 2 << 3 | 0;
+    p = put_uv(p, (uint64_t)c->t);
+    *p++ = 3 << 3 | 0;
+    *p++ = PROMETHEUS__CHUNK__ENCODING__XOR;
+    *p++ = 4 << 3 | 2;
+    p = put_uv(p, len);
+    memcpy(p, c->data, len);
+    p += len;
+    b->n += (size_t)(p - d);
+}
+
+/* A series' frames: its samples cut into chunks of XOR_CHUNK_MAX_SAMPLES, as many chunks a frame
+ * as fit in RREAD_FRAME_BYTES (a series spans frames only when it must). */
+static void put_series_frames(bbuf *out, const gather *g, const series_out *s, size_t qi,
+                              bbuf *labels, bbuf *chunks, xor_chunk *c)
+{
+    labels->n = 0;
+    chunks->n = 0;
+    for (size_t j = 0; j < s->nlabels; j++) {
+        uint8_t *d = bb_room(labels, 1 + 10 + label_msg_len(s->lab[2 * j], s->lab[2 * j + 1]));
+        if (!d)
+            return;
+        uint8_t *p = d;
+        *p++ = 1 << 3 | 2;
+        p = put_uv(p, label_msg_len(s->lab[2 * j], s->lab[2 * j + 1]));
+        p = put_str(p, 1, s->lab[2 * j]);
+        p = put_str(p, 2, s->lab[2 * j + 1]);
+        labels->n += (size_t)(p - d);
+    }
+    xor_chunk_init(c);
+    for (size_t j = 0; j <= s->nsamples; j++) {
+        int last = j == s->nsamples;
+        if (c->n && (last || c->n == XOR_CHUNK_MAX_SAMPLES)) {
+            if (chunks->n && chunks->n + xor_chunk_len(c) + 32 > RREAD_FRAME_BYTES) {
+                put_frame(out, labels, chunks, qi);
+                chunks->n = 0;
+            }
+            put_chunk(chunks, c);
+            xor_chunk_init(c);
+        }
+        if (!last) {
+            const sample *x = &g->samples[s->sample0 + j];
+            xor_chunk_append(c, x->t, x->v);
+        }
+    }
+    if (chunks->n)
+        put_frame(out, labels, chunks, qi);
+}
+
+static void encode_streamed(gather *g, size_t nq, rread_reply *r)
+{
+    bbuf out = {0}, labels = {0}, chunks = {0};
+    xor_chunk *c = malloc(sizeof *c);
+    for (size_t i = 0; c && i < nq; i++) {
+        for (size_t k = 0; k < g[i].nseries; k++)
+            put_series_frames(&out, &g[i], &g[i].series[k], i, &labels, &chunks, c);
+        r->series += g[i].nseries;
+        r->samples += g[i].nsamples;
+    }
+    free(c);
+    free(labels.p);
+    free(chunks.p);
+    if (!c || out.oom || labels.oom || chunks.oom) {
+        free(out.p);
+        fail(r, 500, "out of memory encoding the answer");
+        return;
+    }
+    r->status = 200;
+    r->body = out.p ? (char *)out.p : malloc(1);
+    r->len = out.n;
+    r->content_type = RREAD_STREAMED_CONTENT_TYPE;
+    r->content_encoding = NULL;
+    if (!r->body)
+        fail(r, 500, "out of memory encoding the answer");
 }
 
 static void encode_reply(gather *g, size_t nq, rread_reply *r)
@@ -621,6 +761,8 @@ static void encode_reply(gather *g, size_t nq, rread_reply *r)
     r->status = 200;
     r->body = z;
     r->len = zn;
+    r->content_type = "application/x-protobuf";
+    r->content_encoding = "snappy";
 }
 
 void rread_process(const rread_env *env, const uint8_t *body, size_t n, rread_reply *r)
@@ -637,9 +779,10 @@ void rread_process(const rread_env *env, const uint8_t *body, size_t n, rread_re
         fail(r, 400, "malformed ReadRequest: protobuf decoding failed");
         return;
     }
-    if (!samples_accepted(req)) {
+    int type = response_type(req);
+    if (type < 0) {
         fail(r, 400, "none of the accepted response types is supported: this server answers "
-             "SAMPLES only");
+             "SAMPLES and STREAMED_XOR_CHUNKS");
         prometheus__read_request__free_unpacked(req, NULL);
         return;
     }
@@ -654,7 +797,9 @@ void rread_process(const rread_env *env, const uint8_t *body, size_t n, rread_re
     int ok = 1;
     for (size_t i = 0; ok && i < req->n_queries; i++)
         ok = answer_query(env, res, req->queries[i], i, &g[i], &budget, r) == 0;
-    if (ok)
+    if (ok && type == PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__STREAMED_XOR_CHUNKS)
+        encode_streamed(g, req->n_queries, r);
+    else if (ok)
         encode_reply(g, req->n_queries, r);
     if (res)
         results_release(env->box, res);

@@ -18,8 +18,10 @@
 
 #include "adapter/cycle.h"
 #include "adapter/remote_read.h"
+#include "adapter/xor_chunk.h"
 #include "remote.pb-c.h"
 #include "req_builder.h"
+#include "xor_decoder.h"
 
 #define MIN INT64_C(60000)
 #define HOUR INT64_C(3600000)
@@ -319,14 +321,16 @@ static void test_rread_accepts_samples_among_the_response_types(void **state)
 {
     (void)state;
     qspec q = {0, HOUR, {{0, "__name__", "up"}}, 1};
-    int both[2] = {PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__STREAMED_XOR_CHUNKS,
-                   PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__SAMPLES};
+    int both[3] = {7, PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__SAMPLES,
+                   PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__STREAMED_XOR_CHUNKS};
     size_t n;
-    uint8_t *body = build(&q, 1, both, 2, &n);
+    uint8_t *body = build(&q, 1, both, 3, &n);
     rread_reply r;
     Prometheus__ReadResponse *resp = run(body, n, 1000, &r);
     free(body);
     assert_int_equal(r.status, 200);
+    assert_string_equal(r.content_type, "application/x-protobuf");
+    assert_string_equal(r.content_encoding, "snappy");
     assert_int_equal(resp->results[0]->n_timeseries, 1);
     prometheus__read_response__free_unpacked(resp, NULL);
 }
@@ -380,10 +384,10 @@ static void test_rread_bad_inputs_get_exact_status_and_message(void **state)
     free(body);
 
     qspec q = {0, HOUR, {{0, "__name__", "temp"}}, 1};
-    int streamed = PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__STREAMED_XOR_CHUNKS;
-    body = build(&q, 1, &streamed, 1, &n);
+    int unknown[2] = {5, 9};
+    body = build(&q, 1, unknown, 2, &n);
     expect_error(body, n, 10, 400, "none of the accepted response types is supported: this "
-                 "server answers SAMPLES only");
+                 "server answers SAMPLES and STREAMED_XOR_CHUNKS");
     free(body);
 
     body = build(&q, 1, NULL, 0, &n);     /* 30 samples over a limit of 29 */
@@ -558,6 +562,134 @@ static void test_rread_curve_from_a_model_cycle(void **state)
     store_destroy(s2);
 }
 
+/* ---------------------------------------------------------------- streamed XOR chunks */
+
+static uint64_t read_uv(const uint8_t *p, size_t n, size_t *pos)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64 && *pos < n; shift += 7) {
+        uint8_t b = p[(*pos)++];
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return v;
+    }
+    fail_msg("truncated varint in the stream");
+    return 0;
+}
+
+/* Checks a streamed answer against the SAMPLES answer of the same queries: frames well formed
+ * (size, CRC-32C, ChunkedReadResponse), at most one series a frame, frames near
+ * RREAD_FRAME_BYTES at most, chunks of at most 120 samples with the right time bounds, and the
+ * decoded samples equal to the SAMPLES answer, series by series. Returns the frames seen. */
+static size_t compare_streamed(const rread_reply *r, const Prometheus__ReadResponse *want)
+{
+    assert_string_equal(r->content_type, RREAD_STREAMED_CONTENT_TYPE);
+    assert_null(r->content_encoding);
+    const uint8_t *p = (const uint8_t *)r->body;
+    size_t pos = 0, frames = 0, qi = 0, si = 0, ki = 0;     /* query, series, sample expected */
+    static int64_t t[XOR_CHUNK_MAX_SAMPLES];
+    static double v[XOR_CHUNK_MAX_SAMPLES];
+    while (pos < r->len) {
+        size_t len = (size_t)read_uv(p, r->len, &pos);
+        assert_true(pos + 4 + len <= r->len);
+        assert_true(len <= RREAD_FRAME_BYTES + 4096);
+        uint32_t crc = (uint32_t)p[pos] << 24 | (uint32_t)p[pos + 1] << 16 |
+                       (uint32_t)p[pos + 2] << 8 | p[pos + 3];
+        assert_int_equal(crc, crc32c(p + pos + 4, len));
+        Prometheus__ChunkedReadResponse *f =
+            prometheus__chunked_read_response__unpack(NULL, len, p + pos + 4);
+        assert_non_null(f);
+        pos += 4 + len;
+        frames++;
+        assert_int_equal(f->n_chunked_series, 1);
+        const Prometheus__ChunkedSeries *cs = f->chunked_series[0];
+        /* a new series starts, or the previous one continues */
+        while (qi < want->n_results && si == want->results[qi]->n_timeseries) {
+            qi++;
+            si = 0;
+        }
+        assert_true(qi < want->n_results);
+        assert_int_equal(f->query_index, qi);
+        const Prometheus__TimeSeries *ts = want->results[qi]->timeseries[si];
+        assert_int_equal(cs->n_labels, ts->n_labels);
+        for (size_t j = 0; j < ts->n_labels; j++) {
+            assert_string_equal(cs->labels[j]->name, ts->labels[j]->name);
+            assert_string_equal(cs->labels[j]->value, ts->labels[j]->value);
+        }
+        for (size_t c = 0; c < cs->n_chunks; c++) {
+            const Prometheus__Chunk *ch = cs->chunks[c];
+            assert_int_equal(ch->type, PROMETHEUS__CHUNK__ENCODING__XOR);
+            size_t m = xor_decode(ch->data.data, ch->data.len, t, v);
+            assert_true(m >= 1 && m <= XOR_CHUNK_MAX_SAMPLES);
+            assert_int_equal(ch->min_time_ms, t[0]);
+            assert_int_equal(ch->max_time_ms, t[m - 1]);
+            for (size_t k = 0; k < m; k++, ki++) {
+                assert_true(ki < ts->n_samples);
+                assert_int_equal(t[k], ts->samples[ki]->timestamp);
+                assert_memory_equal(&v[k], &ts->samples[ki]->value, sizeof v[k]);
+            }
+        }
+        if (ki == ts->n_samples) {
+            si++;
+            ki = 0;
+        }
+        prometheus__chunked_read_response__free_unpacked(f, NULL);
+    }
+    while (qi < want->n_results && si == want->results[qi]->n_timeseries) {
+        qi++;
+        si = 0;
+    }
+    assert_int_equal(qi, want->n_results);      /* every series of every query came */
+    return frames;
+}
+
+static void test_rread_streamed_xor_chunks_equal_the_samples_answer(void **state)
+{
+    (void)state;
+    /* a curve of 300 000 one-minute points with noisy values: ~2 500 chunks over two frames */
+    static const char *const lab[] = {"__name__", "big", "job", "j"};
+    results *set = calloc(1, sizeof *set);
+    assert_non_null(set);
+    set->rows = calloc(1, sizeof *set->rows);
+    assert_non_null(set->rows);
+    set->nrows = 1;
+    set->free_fn = free_set;
+    set->rows[0] = (result_row){.labels = lab, .nlabels = 2, .metric = "big"};
+    set->rows[0].curve[0] = make_curve(0, MIN, 600000, 5, 0.25);
+    srand(3);
+    for (uint32_t k = 0; k < 600000; k++)
+        set->rows[0].curve[0].mean[k] += (float)rand() / (float)RAND_MAX;
+    results_publish(box, set);
+
+    qspec q[3] = {{0, 9 * MIN, {{2, "__name__", "temp|up"}}, 1},
+                  {0, 4 * HOUR, {{0, "__name__", "old"}}, 1},
+                  {0, 600000 * MIN, {{0, "__name__", RREAD_CURVE_NAME}, {0, "bound", "mean"}}, 2}};
+    int samples = PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__SAMPLES;
+    int streamed[2] = {PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__STREAMED_XOR_CHUNKS,
+                       PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__SAMPLES};
+    size_t n;
+    uint8_t *body = build(q, 3, &samples, 1, &n);
+    rread_reply r;
+    Prometheus__ReadResponse *want = run(body, n, 1000000, &r);
+    free(body);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(want->n_results, 3);
+    assert_int_equal(want->results[0]->n_timeseries, 4);
+    assert_int_equal(want->results[2]->timeseries[0]->n_samples, 600000);
+
+    body = build(q, 3, streamed, 2, &n);
+    rread_env e = env_with(1000000);
+    rread_reply sr;
+    rread_process(&e, body, n, &sr);
+    free(body);
+    assert_int_equal(sr.status, 200);
+    assert_int_equal(sr.samples, r.samples);
+    size_t frames = compare_streamed(&sr, want);
+    assert_true(frames >= 4 + 1 + 2);   /* the big series spans frames */
+    free(sr.body);
+    prometheus__read_response__free_unpacked(want, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -570,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_rread_accepts_samples_among_the_response_types),
         cmocka_unit_test(test_rread_bad_inputs_get_exact_status_and_message),
         cmocka_unit_test(test_rread_forecast_curve_series_labels_and_points),
+        cmocka_unit_test(test_rread_streamed_xor_chunks_equal_the_samples_answer),
         cmocka_unit_test(test_rread_curve_from_a_model_cycle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
