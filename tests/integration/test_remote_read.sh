@@ -9,6 +9,8 @@
 # a future range returns the forecast curve (points at most 5 min apart, near the ramp's
 # continuation, lower <= mean <= upper), also past the fine part's hour; the stored series comes
 # back with the exact values sent; a selector without the required matchers is not forwarded.
+# Then, without Prometheus (2.42 never asks for them): a read listing STREAMED_XOR_CHUNKS first
+# gets CRC-32C framed XOR chunks holding the stored samples.
 # Waits are bounded: at most 60 s from start to the last check.
 # shellcheck disable=SC2016  # check/wait_until take expressions evaluated later, in single quotes
 set -uo pipefail
@@ -163,6 +165,83 @@ check_eq "POST /api/v1/read with a body that is not snappy -> 400 and its one-li
     "$(curl -sS --max-time 5 -w ' %{http_code}' --data-binary 'not snappy' "$MAI/api/v1/read")" \
     "corrupt snappy block: decompression failed
  400"
+
+# ---- streamed XOR chunks (Prometheus >= 2.55 asks for them first; 2.42 never does) ----
+python3 - "$IT_TMP/streamed.req" "$M0" <<'PYEOF' || { echo "  FAIL could not build the read request"; exit 1; }
+import sys
+out, m0 = sys.argv[1], int(sys.argv[2])
+def uv(n):
+    b = bytearray()
+    while True:
+        if n < 0x80:
+            b.append(n)
+            return bytes(b)
+        b.append((n & 0x7F) | 0x80)
+        n >>= 7
+def ld(f, b): return uv(f << 3 | 2) + uv(len(b)) + b
+matcher = ld(2, b'__name__') + ld(3, b'rr_ramp')              # type EQ (0) left out
+query = uv(1 << 3) + uv(m0 * 1000) + uv(2 << 3) + uv((m0 + 180 * 60) * 1000) + ld(3, matcher)
+req = ld(1, query) + ld(2, bytes([1, 0]))                      # STREAMED_XOR_CHUNKS, then SAMPLES
+open(out, 'wb').write(uv(len(req)) + bytes([(len(req) - 1) << 2]) + req)   # one snappy literal
+PYEOF
+curl -sS --max-time 5 -D "$IT_TMP/streamed.hdr" -o "$IT_TMP/streamed.out" \
+    -H 'Content-Type: application/x-protobuf' -H 'Content-Encoding: snappy' \
+    --data-binary @"$IT_TMP/streamed.req" "$MAI/api/v1/read" 2>/dev/null
+check "a read that lists STREAMED_XOR_CHUNKS first gets CRC-32C frames holding rr_ramp's 180 samples in XOR chunks" \
+    'grep -qi "^Content-Type: application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse" "$IT_TMP/streamed.hdr" &&
+     python3 - "$IT_TMP/streamed.out" "$M0" <<'"'"'PY'"'"'
+import sys
+data, m0 = open(sys.argv[1], "rb").read(), int(sys.argv[2])
+def crc32c(b):
+    c = 0xFFFFFFFF
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+    return c ^ 0xFFFFFFFF
+def uv(b, i):
+    v = s = 0
+    while True:
+        x = b[i]; i += 1
+        v |= (x & 0x7F) << s; s += 7
+        if x < 0x80:
+            return v, i
+def fields(b):
+    i, out = 0, []
+    while i < len(b):
+        k, i = uv(b, i)
+        f, wt = k >> 3, k & 7
+        if wt == 0:
+            v, i = uv(b, i)
+        elif wt == 2:
+            n, i = uv(b, i); v = b[i:i + n]; i += n
+        else:
+            raise SystemExit("unexpected wire type %d" % wt)
+        out.append((f, v))
+    return out
+i, samples, frames, tmin, tmax = 0, 0, 0, None, None
+while i < len(data):
+    n, i = uv(data, i)
+    crc, msg = int.from_bytes(data[i:i + 4], "big"), data[i + 4:i + 4 + n]
+    i += 4 + n
+    assert crc == crc32c(msg), "bad CRC-32C"
+    frames += 1
+    for f, series in fields(msg):
+        if f != 1:
+            continue
+        labels = {}
+        for g, v in fields(series):
+            if g == 1:
+                l = dict(fields(v)); labels[l[1].decode()] = l[2].decode()
+            elif g == 2:
+                c = dict(fields(v))
+                assert c[3] == 1, "not an XOR chunk"
+                samples += int.from_bytes(c[4][:2], "big")
+                tmin = c[1] if tmin is None else min(tmin, c[1]); tmax = c[2] if tmax is None else max(tmax, c[2])
+        assert labels == {"__name__": "rr_ramp", "instance": "it", "job": "rread"}, labels
+assert frames == 1 and samples == 180, (frames, samples)
+assert tmin == m0 * 1000 and tmax == (m0 + 179 * 60) * 1000, (tmin, tmax)
+PY' || { sed "s/^/  | /" "$IT_TMP/streamed.hdr"; false; }
 
 check "metrics-ai still running" 'alive "$MAI_PID" || { show_log metrics-ai; false; }'
 finish test_remote_read
