@@ -34,6 +34,7 @@ enum route { ROUTE_NONE, ROUTE_WRITE, ROUTE_READ, ROUTE_DONE };
 typedef struct conn {
     int route;
     int counted_inflight;
+    int counted_read;           /* counted in http_server.reads_inflight */
     int too_big;
     int64_t t0_ns;
     char *body;
@@ -48,6 +49,7 @@ struct http_server {
     results_box *box;
     write_env env;
     rread_env rread;
+    atomic_uint reads_inflight;     /* remote read requests; at most --max-inflight */
     unsigned port;
 };
 
@@ -219,11 +221,18 @@ static enum MHD_Result start_write(http_server *h, conn *k, struct MHD_Connectio
     return MHD_YES;
 }
 
-/* Checks a remote read request's Content-Length before its body is read. */
+/* Checks the in-flight reads and the Content-Length before a remote read's body is read. */
 static enum MHD_Result start_read(http_server *h, conn *k, struct MHD_Connection *c)
 {
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     k->route = ROUTE_DONE;
+    k->counted_read = 1;
+    if (atomic_fetch_add(&h->reads_inflight, 1) + 1 > h->cfg->max_inflight) {
+        char t[160];
+        snprintf(t, sizeof t, "too many remote read requests in flight (--max-inflight=%u); "
+                 "retry later\n", h->cfg->max_inflight);
+        return send_text(c, 503, t, NULL);
+    }
     if (cl) {
         char *end;
         unsigned long long n = strtoull(cl, &end, 10);
@@ -314,6 +323,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *con_cls = k;
         k->route = ROUTE_NONE;
         k->counted_inflight = 0;
+        k->counted_read = 0;
         k->too_big = 0;
         k->len = 0;
         k->t0_ns = mai_monotonic_ns();
@@ -379,13 +389,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
     (void)c;
     (void)toe;
     conn *k = *con_cls;
     if (k && k->counted_inflight) {
         atomic_fetch_sub(&g_selfstats.inflight, 1);
         k->counted_inflight = 0;
+    }
+    if (k && k->counted_read) {
+        atomic_fetch_sub(&((http_server *)cls)->reads_inflight, 1);
+        k->counted_read = 0;
     }
     if (k && k->cap > KEEP_BODY_BYTES) {     /* one huge request must not pin its buffer */
         free(k->body);
@@ -429,6 +442,7 @@ int http_start(const mai_config *cfg, store *st, results_box *box, http_server *
         snprintf(err, errlen, "out of memory starting the HTTP server");
         return -MAI_ENOMEM;
     }
+    atomic_init(&h->reads_inflight, 0);
     h->cfg = cfg;
     h->st = st;
     h->box = box;

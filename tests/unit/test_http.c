@@ -222,6 +222,10 @@ static void test_http_answers_503_with_retry_after_over_inflight_limit(void **st
     assert_int_equal(status, 503);
     assert_non_null(strstr(buf, "Retry-After: 1"));
     assert_non_null(strstr(buf, "--max-inflight"));
+    status = request("POST /api/v1/read HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n\0",
+                     buf, sizeof buf);
+    assert_int_equal(status, 503);
+    assert_non_null(strstr(buf, "too many remote read requests in flight (--max-inflight=0)"));
     teardown(NULL);
     assert_int_equal(start(64), 0);
 }
