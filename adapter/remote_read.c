@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
- * adapter/remote_read.c -- Prometheus remote read, SAMPLES responses (see remote_read.h).
- * Per query: the matchers are compiled once, the store is walked (by metric name when an EQ
- * matcher on __name__ gives one) and the published forecast rows are matched; matching series'
- * points in [start, end] are gathered into flat arrays, sorted by label set, then written as a
- * ReadResponse by a small protobuf writer (sizes first, then bytes) and snappy-compressed. */
+ * adapter/remote_read.c -- Prometheus remote read (see remote_read.h). Per query: the matchers
+ * are compiled once, the store is walked (by metric name when an EQ matcher on __name__ gives
+ * one) and the published forecast rows are matched; matching series' points in [start, end] are
+ * gathered into flat arrays and sorted by label set. A small protobuf writer then writes them as
+ * a snappy ReadResponse (SAMPLES: sizes first, then bytes), or as CRC-32C framed
+ * ChunkedReadResponse messages of XOR chunks (STREAMED_XOR_CHUNKS). */
 #include "adapter/remote_read.h"
 
 #include <math.h>
