@@ -528,12 +528,33 @@ static void forecast(cycle *c, const part *p, result_row *row, agg *a, double *f
     }
 }
 
+/* Keeps the path forecast() just left in c->path as the row's curve for remote read: the
+ * forecast for bucket last_bucket + 1 + k, at the part's own step. Absent (n = 0) before the part
+ * has seen a bucket, or when out of memory. */
+static void keep_curve(const cycle *c, const part *p, int coarse, result_row *row)
+{
+    size_t h = p->steps[p->nh - 1];
+    if (p->last_bucket == RING_EMPTY || h == 0)
+        return;
+    float *m = malloc(3 * h * sizeof *m);
+    if (!m)
+        return;
+    for (size_t k = 0; k < 3 * h; k++)
+        m[k] = (float)c->path[k];
+    int64_t step_ms = 1000 * (coarse ? c->cfg.coarse_step_s : c->cfg.fine_step_s);
+    row->curve[coarse] = (result_curve){.start_ms = (p->last_bucket + 1) * step_ms,
+                                        .step_ms = step_ms, .n = (uint32_t)h,
+                                        .mean = m, .lower = m + h, .upper = m + 2 * h};
+}
+
 static void free_results(results *r)
 {
     free(r->nodes);
     for (size_t i = 0; i < r->nrows; i++) {
         free((void *)r->rows[i].labels);
         free((void *)r->rows[i].display);
+        for (int k = 0; k < RESULTS_CURVES; k++)
+            free(r->rows[i].curve[k].mean);
     }
     free(r->rows);
     free(r);
@@ -784,6 +805,7 @@ void cycle_run_once(cycle *c)
             if (!p)
                 continue;
             forecast(c, p, row, &a, fallback);
+            keep_curve(c, p, pi, row);
             row->points += p->points;
             row->ready &= p->fitted_at > 0;
             r->state_bytes += p->bytes;

@@ -3,7 +3,8 @@
  * gathered into a per-connection buffer that is reused across keep-alive requests (so the steady
  * state does not allocate per request), then handed to write_process() on the same worker thread.
  * Limits are applied before the body is read: in-flight requests (503 + Retry-After), media type
- * (415) and Content-Length (413). */
+ * (415) and Content-Length (413). A remote read body (POST /api/v1/read) is gathered the same
+ * way, under the same body limit, and answered by rread_process(). */
 #include "adapter/http.h"
 
 #include <microhttpd.h>
@@ -16,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "adapter/log.h"
+#include "adapter/remote_read.h"
 #include "adapter/selfstats.h"
 #include "adapter/store_api.h"
 #include "adapter/write_handler.h"
@@ -24,7 +26,7 @@
 #include "exporter/self_metrics.h"
 #include "exporter/status_page.h"
 
-enum route { ROUTE_NONE, ROUTE_WRITE, ROUTE_DONE };
+enum route { ROUTE_NONE, ROUTE_WRITE, ROUTE_READ, ROUTE_DONE };
 
 /* A connection keeps its body buffer for the next request up to this size. */
 #define KEEP_BODY_BYTES (4u << 20)
@@ -33,6 +35,7 @@ enum route { ROUTE_NONE, ROUTE_WRITE, ROUTE_DONE };
 typedef struct conn {
     int route;
     int counted_inflight;
+    int counted_read;           /* counted in http_server.reads_inflight */
     int too_big;
     int64_t t0_ns;
     char *body;
@@ -46,6 +49,8 @@ struct http_server {
     store *st;
     results_box *box;
     write_env env;
+    rread_env rread;
+    atomic_uint reads_inflight;     /* remote read requests; at most --max-inflight */
     unsigned port;
     void *retrain_ctx;
     _Atomic(http_retrain_fn) retrain_fn;    /* set once the cycle exists */
@@ -298,6 +303,65 @@ static enum MHD_Result start_write(http_server *h, conn *k, struct MHD_Connectio
     return MHD_YES;
 }
 
+/* Checks the in-flight reads and the Content-Length before a remote read's body is read. */
+static enum MHD_Result start_read(http_server *h, conn *k, struct MHD_Connection *c)
+{
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    k->route = ROUTE_DONE;
+    k->counted_read = 1;
+    if (atomic_fetch_add(&h->reads_inflight, 1) + 1 > h->cfg->max_inflight) {
+        char t[160];
+        snprintf(t, sizeof t, "too many remote read requests in flight (--max-inflight=%u); "
+                 "retry later\n", h->cfg->max_inflight);
+        return send_text(c, 503, t, NULL);
+    }
+    if (cl) {
+        char *end;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (*end == '\0' && n > h->cfg->max_body_bytes) {
+            char t[200];
+            snprintf(t, sizeof t, "body of %llu bytes over the limit of %zu (--max-body-bytes)\n",
+                     n, h->cfg->max_body_bytes);
+            return send_text(c, 413, t, NULL);
+        }
+    }
+    k->route = ROUTE_READ;
+    return MHD_YES;
+}
+
+static enum MHD_Result send_read(http_server *h, conn *k, struct MHD_Connection *c)
+{
+    k->route = ROUTE_DONE;
+    if (k->too_big == 2)
+        return send_text(c, 503, "out of memory receiving the body; retry later\n", NULL);
+    if (k->too_big) {
+        char t[160];
+        snprintf(t, sizeof t, "body over the limit of %zu bytes (--max-body-bytes)\n",
+                 h->cfg->max_body_bytes);
+        return send_text(c, 413, t, NULL);
+    }
+    rread_reply rr;
+    rread_process(&h->rread, (const uint8_t *)k->body, k->len, &rr);
+    if (rr.status != 200) {
+        char t[sizeof rr.text + 2];
+        snprintf(t, sizeof t, "%s\n", rr.text);
+        log_msg(LOG_DEBUG, "remote read answered %u: %s", rr.status, rr.text);
+        return send_text(c, rr.status, t, NULL);
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(rr.len, rr.body,
+                                                             MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(rr.body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rr.content_type);
+    if (rr.content_encoding)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, rr.content_encoding);
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result take_body(http_server *h, conn *k, const char *data, size_t n)
 {
     if (k->too_big)
@@ -341,6 +405,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *con_cls = k;
         k->route = ROUTE_NONE;
         k->counted_inflight = 0;
+        k->counted_read = 0;
         k->too_big = 0;
         k->len = 0;
         k->t0_ns = mai_monotonic_ns();
@@ -352,6 +417,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 return send_text(c, 405, "use POST for /api/v1/write\n", "POST");
             }
             return start_write(h, k, c);
+        }
+        if (strcmp(url, "/api/v1/read") == 0) {
+            if (strcmp(method, "POST") != 0) {
+                k->route = ROUTE_DONE;
+                return send_text(c, 405, "use POST for /api/v1/read\n", "POST");
+            }
+            return start_read(h, k, c);
         }
         k->route = ROUTE_DONE;
         if (strcmp(url, "/api/v1/admin/retrain") == 0) {
@@ -376,7 +448,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return send_status_page(h, c);
         return send_text(c, 404, "not found\n", NULL);
     }
-    if (k->route != ROUTE_WRITE) {      /* answered already: discard what is left */
+    if (k->route != ROUTE_WRITE && k->route != ROUTE_READ) {  /* answered: discard the rest */
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -385,6 +457,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (k->route == ROUTE_READ)
+        return send_read(h, k, c);
     if (k->too_big == 2)
         return write_early(k, c, 503, "out of memory receiving the body; retry later");
     if (k->too_big) {
@@ -400,13 +474,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
     (void)c;
     (void)toe;
     conn *k = *con_cls;
     if (k && k->counted_inflight) {
         atomic_fetch_sub(&g_selfstats.inflight, 1);
         k->counted_inflight = 0;
+    }
+    if (k && k->counted_read) {
+        atomic_fetch_sub(&((http_server *)cls)->reads_inflight, 1);
+        k->counted_read = 0;
     }
     if (k && k->cap > KEEP_BODY_BYTES) {     /* one huge request must not pin its buffer */
         free(k->body);
@@ -450,6 +527,7 @@ int http_start(const mai_config *cfg, store *st, results_box *box, http_server *
         snprintf(err, errlen, "out of memory starting the HTTP server");
         return -MAI_ENOMEM;
     }
+    atomic_init(&h->reads_inflight, 0);
     h->cfg = cfg;
     h->st = st;
     h->box = box;
@@ -459,6 +537,8 @@ int http_start(const mai_config *cfg, store *st, results_box *box, http_server *
     h->env.limits.max_label_bytes = cfg->max_label_bytes;
     h->env.limits.max_series = UINT32_MAX;
     h->env.limits.max_samples = UINT32_MAX;
+    h->rread = (rread_env){.st = st, .box = box, .max_decoded_bytes = cfg->max_decoded_bytes,
+                           .max_samples = RREAD_MAX_SAMPLES};
 
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);

@@ -13,6 +13,17 @@
 #define RESULTS_MAX_HORIZONS 8
 #define RESULTS_MAX_MODELS 8
 
+/* A forecast path at one model part's own step, kept for remote read: point k (0-based) is the
+ * forecast for start_ms + k * step_ms. mean, lower and upper (80% interval) point into one
+ * allocation (mean, 3 * n floats) that the set's free_fn frees; n == 0 when absent. */
+typedef struct result_curve {
+    int64_t start_ms, step_ms;
+    uint32_t n;
+    float *mean, *lower, *upper;
+} result_curve;
+
+#define RESULTS_CURVES 2    /* curve[0]: the fine part's path, curve[1]: the coarse part's */
+
 typedef struct result_row {
     const char *const *labels;  /* 2 * nlabels: name, value, ... sorted; includes __name__ */
     uint32_t nlabels;
@@ -38,6 +49,7 @@ typedef struct result_row {
     const char *signal;         /* "DISK_USAGE"; set for every catalogue signal */
     double threshold;
     double eta[3], eta_lower, eta_upper;
+    result_curve curve[RESULTS_CURVES];
 } result_row;
 
 /* One node's classification: Isolation Forest over host CPU, host memory, pod CPU, pod memory. */

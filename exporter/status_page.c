@@ -269,6 +269,7 @@ void status_page_write(expo_buf *b, const results *r, const status_store *s)
     }
     put(b, "<li><a href=\"/-/healthy\">/-/healthy</a>, <a href=\"/-/ready\">/-/ready"
                    "</a></li></ul>\n<p>Remote write: <code>POST /api/v1/write</code> (1.0 and "
-                   "2.0). Selective retraining: <code>POST /api/v1/admin/retrain?disk=LIST&amp;"
+                   "2.0). Remote read: <code>POST /api/v1/read</code> (stored series, and the "
+                   "forecast curves as <code>metrics_ai_forecast_curve</code>). Selective retraining: <code>POST /api/v1/admin/retrain?disk=LIST&amp;"
                    "io_net=LIST</code>.</p>\n</body></html>\n");
 }

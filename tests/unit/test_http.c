@@ -136,6 +136,32 @@ static void test_http_answers_413_before_reading_a_large_body(void **state)
     assert_non_null(strstr(buf, "--max-body-bytes"));
 }
 
+static void test_http_routes_remote_read(void **state)
+{
+    (void)state;
+    char buf[4096];
+    assert_int_equal(request("GET /api/v1/read HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf),
+                     405);
+    assert_non_null(strstr(buf, "Allow: POST"));
+    assert_int_equal(request("POST /api/v1/read HTTP/1.1\r\nHost: x\r\nContent-Length: 4097"
+                             "\r\n\r\n", buf, sizeof buf), 413);
+    assert_non_null(strstr(buf, "--max-body-bytes"));
+    assert_int_equal(request("POST /api/v1/read HTTP/1.1\r\nHost: x\r\nContent-Length: 3"
+                             "\r\n\r\nabc", buf, sizeof buf), 400);
+    assert_non_null(strstr(buf, "\r\n\r\ncorrupt snappy block: decompression failed\n"));
+    /* ReadRequest{Query{end 1, matcher __name__="up"}} as one snappy literal */
+    static const char req[] =
+        "POST /api/v1/read HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+        "Content-Encoding: snappy\r\nContent-Length: 22\r\n\r\n"
+        "\x14\x4c\x0a\x12\x10\x01\x1a\x0e\x12\x08__name__\x1a\x02up";
+    int fd = connect_server();
+    int status = roundtrip(fd, req, sizeof req - 1, buf, sizeof buf);
+    close(fd);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(buf, "Content-Type: application/x-protobuf"));
+    assert_non_null(strstr(buf, "Content-Encoding: snappy"));
+}
+
 static void test_http_answers_415_for_json(void **state)
 {
     (void)state;
@@ -196,6 +222,10 @@ static void test_http_answers_503_with_retry_after_over_inflight_limit(void **st
     assert_int_equal(status, 503);
     assert_non_null(strstr(buf, "Retry-After: 1"));
     assert_non_null(strstr(buf, "--max-inflight"));
+    status = request("POST /api/v1/read HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n\0",
+                     buf, sizeof buf);
+    assert_int_equal(status, 503);
+    assert_non_null(strstr(buf, "too many remote read requests in flight (--max-inflight=0)"));
     teardown(NULL);
     assert_int_equal(start(64), 0);
 }
@@ -206,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_http_serves_health_ready_and_metrics),
         cmocka_unit_test(test_http_refuses_wrong_methods),
         cmocka_unit_test(test_http_answers_413_before_reading_a_large_body),
+        cmocka_unit_test(test_http_routes_remote_read),
         cmocka_unit_test(test_http_answers_415_for_json),
         cmocka_unit_test(test_http_keeps_alive_across_writes),
         cmocka_unit_test(test_http_answers_503_with_retry_after_over_inflight_limit),
