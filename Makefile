@@ -12,7 +12,7 @@
 .DELETE_ON_ERROR:
 
 CC      ?= cc
-PKGS    := libprotobuf-c snappy libmicrohttpd libcjson lapacke openblas
+PKGS    := libprotobuf-c snappy libmicrohttpd libcurl libcjson lapacke openblas
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla

@@ -199,6 +199,9 @@ static const opt flag_opts[] = {
     { .name = "--lstm-metrics", .metavar = "LIST", .parse = P_STR, FIELD(lstm_metrics),
       .flags = O_EMPTY_OK, .group = G_SERVICE,
       .help = "Series given the LSTM: layer (host/pod), none, or names" },
+    { .name = "--backfill-selectors", .metavar = "LIST", .parse = P_STR,
+      FIELD(backfill_selectors), .flags = O_EMPTY_OK, .group = G_SERVICE,
+      .help = "Selectors backfilled from VM_URL besides the catalogue, ';'-separated" },
     /* General. */
     { .name = "--help", .short_name = 'h', .parse = P_HELP, .group = G_GENERAL,
       .help = "Print this help and exit" },
