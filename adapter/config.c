@@ -201,7 +201,7 @@ static const opt flag_opts[] = {
       .help = "Series given the LSTM: layer (host/pod), none, or names" },
     { .name = "--backfill-selectors", .metavar = "LIST", .parse = P_STR,
       FIELD(backfill_selectors), .flags = O_EMPTY_OK, .group = G_SERVICE,
-      .help = "Selectors backfilled from VM_URL besides the catalogue, ';'-separated" },
+      .help = "More selectors to backfill from VM_URL, ';'-separated" },
     /* General. */
     { .name = "--help", .short_name = 'h', .parse = P_HELP, .group = G_GENERAL,
       .help = "Print this help and exit" },

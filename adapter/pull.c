@@ -494,9 +494,19 @@ size_t pull_split_selectors(char *list, char **out, size_t max)
     size_t n = 0;
     char *p = list;
     while (p && *p && n < max) {
-        char *semi = strchr(p, ';');
-        if (semi)
+        char *semi = p, quote = 0;     /* a ';' inside "...", '...' or `...` is the selector's */
+        for (; *semi && (quote || *semi != ';'); semi++) {
+            if (quote && *semi == '\\' && semi[1] && quote != '`')
+                semi++;
+            else if (quote && *semi == quote)
+                quote = 0;
+            else if (!quote && (*semi == '"' || *semi == '\'' || *semi == '`'))
+                quote = *semi;
+        }
+        if (*semi)
             *semi = '\0';
+        else
+            semi = NULL;
         while (*p == ' ' || *p == '\t')
             p++;
         char *e = p + strlen(p);

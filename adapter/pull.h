@@ -105,8 +105,9 @@ unsigned pull_backoff_ms(unsigned retry);
  * timeout, reset) or HTTP 5xx / 429. */
 int pull_retryable(int curl_code, long http_status);
 
-/* Splits a ';'-separated selector list in place: returns the count, sets out[0..count) to the
- * trimmed non-empty items (at most max). */
+/* Splits a ';'-separated selector list in place (a ';' inside a quoted label value does not
+ * separate): returns the count, sets out[0..count) to the trimmed non-empty items (at most
+ * max). */
 size_t pull_split_selectors(char *list, char **out, size_t max);
 
 /* Totals of a backfill. */
