@@ -407,6 +407,19 @@ int pull_endpoint(const char *vm_url, char *out, size_t outlen)
     return n < 0 || (size_t)n >= outlen ? -MAI_EINVAL : 0;
 }
 
+void pull_url_shown(const char *url, char *out, size_t outlen)
+{
+    const char *scheme = strstr(url, "://");
+    const char *host = scheme ? scheme + 3 : url;
+    size_t hostpart = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', hostpart);
+    if (!at) {
+        snprintf(out, outlen, "%s", url);
+        return;
+    }
+    snprintf(out, outlen, "%.*s***@%s", (int)(host - url), url, at + 1);
+}
+
 int pull_query_url(const char *endpoint, const char *query, int64_t start_s, int64_t end_s,
                    int64_t step_s, char *out, size_t outlen)
 {
@@ -623,6 +636,7 @@ typedef struct run_ctx {
     body_buf body;
     pull_matrix m;
     char endpoint[MAI_CONFIG_PATH_MAX + 32];
+    char shown[MAI_CONFIG_PATH_MAX + 32];     /* endpoint without credentials, for messages */
     char *url;
     size_t url_cap;
     pull_stats *stats;
@@ -659,7 +673,7 @@ static int run_one(run_ctx *x, const char *what, const char *query, const char *
         if (rc != 0) {
             x->stats->queries_failed++;
             x->stats->signals_failed++;
-            return fail(err, errlen, rc, "backfill %s from %s: %s", what, x->endpoint, why);
+            return fail(err, errlen, rc, "backfill %s from %s: %s", what, x->shown, why);
         }
         queries++;
         x->stats->queries_ok++;
@@ -686,15 +700,17 @@ static int run_one(run_ctx *x, const char *what, const char *query, const char *
     x->stats->dropped += dropped;
     if (points == 0) {
         x->stats->signals_empty++;
-        log_msg(LOG_WARN, "backfill %s: no data in the last %lld h (%u queries%s)", what,
+        log_msg(LOG_WARN, "backfill %s: no data in the last %lld h (%u %s%s)", what,
                 (long long)((c->end_s - c->start_s) / 3600), queries,
+                queries == 1 ? "query" : "queries",
                 unnamed ? "; answers without __name__ dropped: give a selector" : "");
         return 0;
     }
     x->stats->signals_ok++;
-    log_msg(LOG_INFO, "backfill %s%s%s: %u series, %llu points in %u queries, %.3f s, "
+    log_msg(LOG_INFO, "backfill %s%s%s: %u series, %llu points in %u %s, %.3f s, "
             "%.0f points/s%s", what, name ? " as " : "", name ? name : "", series,
-            (unsigned long long)points, queries, secs, secs > 0 ? (double)points / secs : 0.0,
+            (unsigned long long)points, queries, queries == 1 ? "query" : "queries", secs,
+            secs > 0 ? (double)points / secs : 0.0,
             dropped ? " (some points refused by the store: see below)" : "");
     if (dropped)
         log_msg(LOG_WARN, "backfill %s: %llu points refused by the store (out of order, "
@@ -719,6 +735,7 @@ int pull_backfill(const pull_config *cfg, store *st, pull_stats *stats, char *er
     pull_matrix_init(&x.m);
     if (pull_endpoint(cfg->vm_url, x.endpoint, sizeof x.endpoint) != 0)
         return fail(err, errlen, -MAI_EINVAL, "backfill: VM_URL too long");
+    pull_url_shown(x.endpoint, x.shown, sizeof x.shown);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return fail(err, errlen, -MAI_ENOMEM, "backfill: libcurl initialisation failed");
     int64_t t0 = mai_monotonic_ns();
@@ -741,6 +758,9 @@ int pull_backfill(const pull_config *cfg, store *st, pull_stats *stats, char *er
     curl_easy_setopt(x.h, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(x.h, CURLOPT_USERAGENT, "metrics-ai-backfill");
     curl_easy_setopt(x.h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(x.h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(x.h, CURLOPT_MAXREDIRS, 3L);
+    curl_easy_setopt(x.h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 
     size_t nsig = signals_count(cfg->cat);
     for (size_t i = 0; i < nsig && rc != -MAI_EIO && rc != -MAI_ENOMEM; i++) {
@@ -792,11 +812,12 @@ void pull_backfill_at_start(const mai_config *cfg, store *st)
         .lim = {.max_labels_per_series = cfg->max_labels_per_series,
                 .max_label_bytes = cfg->max_label_bytes}};
     pull_range(log_now_s(), cfg->start_hours_ago, cfg->step_s, &pc.start_s, &pc.end_s);
-    char endpoint[MAI_CONFIG_PATH_MAX + 32];
+    char endpoint[MAI_CONFIG_PATH_MAX + 32], shown[MAI_CONFIG_PATH_MAX + 32];
     if (pull_endpoint(cfg->vm_url, endpoint, sizeof endpoint) != 0)
         snprintf(endpoint, sizeof endpoint, "%s", cfg->vm_url);
+    pull_url_shown(endpoint, shown, sizeof shown);
     log_msg(LOG_INFO, "backfill from %s: range %lld..%lld (unix s; START_HOURS_AGO=%d), "
-            "STEP=%llds, %zu signals%s%s", endpoint, (long long)pc.start_s, (long long)pc.end_s,
+            "STEP=%llds, %zu signals%s%s", shown, (long long)pc.start_s, (long long)pc.end_s,
             cfg->start_hours_ago, (long long)cfg->step_s, signals_count(NULL),
             cfg->backfill_selectors[0] ? " and selectors " : "", cfg->backfill_selectors);
     pull_stats s;

@@ -4,8 +4,9 @@
  * catalogue signal it asks `RECORD or (EXPR)` (the recorded series where the recording rule ran,
  * the expression elsewhere) and names every answer RECORD; extra selectors keep their __name__.
  * Long ranges are split into queries under the server's points-per-series limit; 5xx answers and
- * transport failures are retried with exponential backoff. The parsing, planning and URL
- * functions take no network and are what the unit tests drive; pull_backfill() does the I/O.
+ * transport failures are retried with exponential backoff; redirects are followed (3 at most);
+ * credentials in VM_URL (http://user:pass@host) are used but never logged. The parsing, planning
+ * and URL functions take no network and are what the unit tests drive; pull_backfill() does I/O.
  *
  * Ordering: the store drops samples older than a series' newest one, so the backfill runs before
  * the HTTP listener accepts remote writes, and walks each signal's range oldest chunk first. */
@@ -75,6 +76,9 @@ void pull_error_text(const char *body, size_t n, char *out, size_t outlen);
  * dropped first), so both "http://vm:8428" and "http://vm:8428/api/v1/query_range" work.
  * Returns 0 or -MAI_EINVAL (does not fit in out). */
 int pull_endpoint(const char *vm_url, char *out, size_t outlen);
+
+/* url for messages: credentials in it (http://user:pass@host/...) shown as "***@". */
+void pull_url_shown(const char *url, char *out, size_t outlen);
 
 /* The URL of one query: endpoint?query=..&start=..&end=..&step=.. (query percent-encoded; '&'
  * instead of '?' when the endpoint already has a query string). Returns 0 or -MAI_EINVAL. */

@@ -159,7 +159,8 @@ static void test_parse_errors(void **state)
          "resultType is \"vector\", expected \"matrix\""},
         {"{\"status\":\"success\",\"data\":{\"result\":[]}}", "no data.resultType"},
         {"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\"}}", "no data.result"},
-        {"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{}}]}}",
+        {"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+         "{\"metric\":{}}]}}",
          "series 0 has no \"metric\" object or no \"values\""},
         {"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{},"
          "\"values\":[[1,\"1\"],[2,\"abc\"]]}]}}", "series 0, point 1: expected [unix seconds"},
@@ -270,6 +271,11 @@ static void test_endpoint_and_url(void **state)
     assert_string_equal(url, "http://vm/api/v1/query_range?nocache=1&query=up&start=0&end=0"
                              "&step=1");
     assert_int_equal(pull_query_url("http://vm", "up", 0, 0, 1, url, 20), -MAI_EINVAL);
+
+    pull_url_shown("https://user:secret@vm:8428/api/v1/query_range", url, sizeof url);
+    assert_string_equal(url, "https://***@vm:8428/api/v1/query_range");
+    pull_url_shown("http://vm:8428/x?a=b@c", url, sizeof url);
+    assert_string_equal(url, "http://vm:8428/x?a=b@c");
 
     size_t n;
     const signal_def *sig = signals_builtin(&n);
