@@ -659,15 +659,28 @@ static int run_one(run_ctx *x, const char *what, const char *query, const char *
         x->url_cap = need;
     }
     int first = 1;
+    int64_t cap = 0;            /* steps per query after a refusal; 0 = none */
+    unsigned halvings = 0;
     for (int64_t s = c->start_s; s <= c->end_s; first = 0) {
         if (stop_requested())
             return fail(err, errlen, -MAI_EIO, "stopped by a signal");
-        int64_t e = pull_chunk_end(s, c->end_s, c->step_s, pull_chunk_points(nseries, first));
+        int64_t want = pull_chunk_points(nseries, first);
+        int64_t e = pull_chunk_end(s, c->end_s, c->step_s, cap && want > cap ? cap : want);
         if (pull_query_url(x->endpoint, query, s, e, c->step_s, x->url, x->url_cap) != 0)
             return fail(err, errlen, -MAI_EINVAL, "%s: query URL too long", what);
         char why[512];
         int rc = fetch(x->h, x->url, c->max_attempts ? c->max_attempts : PULL_MAX_ATTEMPTS,
                        &x->body, why, sizeof why);
+        int64_t steps = (e - s) / c->step_s + 1;
+        if (rc == -MAI_EPROTO && halvings < PULL_MAX_HALVINGS && steps > 1) {
+            /* refused (4xx) or too large: a server with lower limits (points per series,
+             * samples per query) takes a shorter range */
+            cap = steps / 2;
+            halvings++;
+            log_msg(LOG_DEBUG, "backfill %s: %s; asking for %lld steps per query", what, why,
+                    (long long)cap);
+            continue;
+        }
         if (rc == 0)
             rc = pull_parse_matrix(&x->m, x->body.p, x->body.n, name, &c->lim, why, sizeof why);
         if (rc != 0) {
@@ -707,11 +720,14 @@ static int run_one(run_ctx *x, const char *what, const char *query, const char *
         return 0;
     }
     x->stats->signals_ok++;
+    char halved[96] = "";
+    if (halvings)
+        snprintf(halved, sizeof halved, " (refused over longer ranges: %lld steps per query)",
+                 (long long)cap);
     log_msg(LOG_INFO, "backfill %s%s%s: %u series, %llu points in %u %s, %.3f s, "
             "%.0f points/s%s", what, name ? " as " : "", name ? name : "", series,
             (unsigned long long)points, queries, queries == 1 ? "query" : "queries", secs,
-            secs > 0 ? (double)points / secs : 0.0,
-            dropped ? " (some points refused by the store: see below)" : "");
+            secs > 0 ? (double)points / secs : 0.0, halved);
     if (dropped)
         log_msg(LOG_WARN, "backfill %s: %llu points refused by the store (out of order, "
                 "conflicting, invalid labels or the series limit)", what,

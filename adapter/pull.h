@@ -35,6 +35,10 @@
 /* Retries: attempts per query, and the backoff before retry k (k = 1, 2, ...):
  * FIRST << (k - 1), at most MAX. */
 #define PULL_MAX_ATTEMPTS 4
+/* A query refused with a 4xx (a server with lower limits: VictoriaMetrics'
+ * -search.maxPointsPerTimeseries, Prometheus' query.max-samples) or too large an answer is asked
+ * again over half the range, at most this many times per signal. */
+#define PULL_MAX_HALVINGS 4
 #define PULL_BACKOFF_FIRST_MS 500
 #define PULL_BACKOFF_MAX_MS 8000
 #define PULL_CONNECT_TIMEOUT_MS 5000
@@ -136,8 +140,9 @@ typedef struct pull_config {
 
 /* Backfills st: each catalogue signal, then each extra selector, each over [start, end] in
  * chunks, oldest first. Logs one line per signal (series, points, points/s) and warns on an
- * empty result. A query-side failure (HTTP 4xx, bad JSON, status error, wrong result type)
- * skips that signal; a server-side failure that outlives the retries (no connection, timeout,
+ * empty result. A query refused with a 4xx is asked again over half the range (see
+ * PULL_MAX_HALVINGS); a query-side failure that remains (HTTP 4xx, bad JSON, status error, wrong
+ * result type) skips that signal; a server-side failure that outlives the retries (no connection, timeout,
  * 5xx) stops the backfill. Stops early when SIGINT or SIGTERM is pending. Returns 0, -MAI_EIO
  * (server failing; err holds one line), -MAI_EINVAL (bad configuration) or -MAI_ENOMEM. */
 int pull_backfill(const pull_config *cfg, store *st, pull_stats *stats, char *err,

@@ -89,11 +89,9 @@ check "a signal without data is a warning, not an error" \
 check "a bad selector gets one clear line naming the server error, and is skipped" \
     'grep -q "error .*backfill rate((.*HTTP 4[0-9][0-9]: .*; selector skipped" "$IT_TMP/mai.log"'
 
-# every series present with the points of [R0, R1] and the trace's values, as the store holds them
-for m in $CPU $MEM $NET; do
-    curl -fsS --max-time 5 "$MAI/api/v1/store?metric=$m&points=100000" >"$IT_TMP/store-$m.json"
-done
-verdict=$(python3 - "$IT_TMP/expect.txt" "$R0" "$R1" "$STEP" "$IT_TMP" <<'PY'
+# store_verdict URL R0 R1: "ok N series, M points" when the store at URL holds every loaded series with
+# the points of [R0, R1] and the trace's values, otherwise what differs
+cat >"$IT_TMP/verdict.py" <<'PY'
 import json, sys
 expect, r0, r1, step, tmp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 want = {}
@@ -121,7 +119,14 @@ for (name, inst), pts in sorted(want.items()):
             bad.append("%s{%s} at %d: %r, want %r" % (name, inst, t, g, v)); break
 print("ok %d series, %d points" % (len(want), sum(len(p) for p in want.values())) if not bad else "; ".join(bad))
 PY
-)
+store_verdict() {
+    local m
+    for m in $CPU $MEM $NET; do
+        curl -fsS --max-time 5 "$1/api/v1/store?metric=$m&points=100000" >"$IT_TMP/store-$m.json"
+    done
+    python3 "$IT_TMP/verdict.py" "$IT_TMP/expect.txt" "$2" "$3" "$STEP" "$IT_TMP"
+}
+verdict=$(store_verdict "$MAI" "$R0" "$R1")
 check "every loaded series is in the store with the expected points and values ($verdict)" \
     '[ "${verdict%% *}" = ok ]'
 
@@ -133,6 +138,30 @@ for s in "$CPU host01:9100" "$CPU host02:9100" "$CPU host03:9100" "$MEM host03:9
     check "/metrics has metrics_ai_forecast for $m{instance=\"$i\"}" '[ "$(fc "$m" "$i")" -gt 0 ]'
 done
 stop_proc "$MAI_PID"
+
+# ---- a server with a lower points-per-series limit: refused ranges are asked again, halved ----
+VM2_PORT=$(free_port) || exit 1
+VM2=http://127.0.0.1:$VM2_PORT
+start_proc vm-limited "$VM_BIN" -httpListenAddr="127.0.0.1:$VM2_PORT" -storageDataPath="$IT_TMP/vm2" \
+    -loggerLevel=ERROR -search.latencyOffset=0s -search.disableCache \
+    -http.maxGracefulShutdownDuration=1s -search.maxPointsPerTimeseries=200
+VM2_PID=$BG_PID
+wait_http "$VM2/health" "$VM2_PID" 20 || { show_log vm-limited; exit 1; }
+curl -fsS --max-time 30 --data-binary "@$IT_TMP/import.txt" "$VM2/api/v1/import/prometheus"
+curl -fsS --max-time 10 -o /dev/null "$VM2/internal/force_flush"
+L_PORT=$(free_port) || exit 1
+start_proc mai-limited env VM_URL="$VM2" STEP=${STEP}s START_HOURS_AGO=$HOURS \
+    "$IT_MAI" --listen "127.0.0.1:$L_PORT" --fine-hours $((HOURS + 1)) --max-models 0
+L_PID=$BG_PID
+wait_http "http://127.0.0.1:$L_PORT/-/ready" "$L_PID" 60 || { show_log mai-limited; exit 1; }
+grep "backfill HOST_CPU" "$IT_TMP/mai-limited.log" | sed 's/^/  | /'
+check "HOST_CPU refused over its 577 steps (limit 200) is pulled in ranges of 144 steps" \
+    'grep -q "backfill HOST_CPU as $CPU: 3 series, $((3 * (HOURS * 3600 / STEP + 1))) points in 5 queries, .*(refused over longer ranges: 144 steps per query)" "$IT_TMP/mai-limited.log"'
+read -r L0 L1 <<<"$(sed -n 's/.*backfill from .*: range \([0-9]*\)\.\.\([0-9]*\) .*/\1 \2/p' "$IT_TMP/mai-limited.log")"
+verdict=$(store_verdict "http://127.0.0.1:$L_PORT" "${L0:-0}" "${L1:-0}")
+check "... and the store holds the same points and values ($verdict)" '[ "${verdict%% *}" = ok ]'
+stop_proc "$L_PID"
+stop_proc "$VM2_PID"
 
 # ---- throughput: 200 series of 48 h at STEP 60 s -------------------------------------------
 TP_STEP=60
