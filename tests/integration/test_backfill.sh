@@ -7,7 +7,7 @@
 # (GET /api/v1/store), and forecast them (/metrics). A bad extra selector is skipped with one
 # line; a VM_URL that refuses connections or answers 500 gives one clear line, a bounded number
 # of attempts, and the service still starts. Prints the backfill throughput in points/s.
-# shellcheck disable=SC2016  # check/wait_until take expressions evaluated later, in single quotes
+# shellcheck disable=SC2016,SC2034  # check/wait_until evaluate single-quoted expressions later
 set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
