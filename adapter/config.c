@@ -211,6 +211,9 @@ static const opt flag_opts[] = {
     { .name = "--anomaly-persistence", .metavar = "K", .parse = P_INT, .store = S_UINT,
       FIELD(anomaly_persistence), .lo = 1, .hi = 64, .group = G_SERVICE,
       .help = "Points a deviation must last before it scores" },
+    { .name = "--backfill-selectors", .metavar = "LIST", .parse = P_STR,
+      FIELD(backfill_selectors), .flags = O_EMPTY_OK, .group = G_SERVICE,
+      .help = "More selectors to backfill from VM_URL, ';'-separated" },
     /* General. */
     { .name = "--help", .short_name = 'h', .parse = P_HELP, .group = G_GENERAL,
       .help = "Print this help and exit" },

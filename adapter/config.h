@@ -75,6 +75,7 @@ typedef struct mai_config {
     char anomaly_direction[16];                /* --anomaly-direction both|up|down */
     double anomaly_min_change;                 /* --anomaly-min-change, series units, 0 = off */
     unsigned anomaly_persistence;              /* --anomaly-persistence K points, default 1 */
+    char backfill_selectors[4096];             /* --backfill-selectors, ';'-separated, "" */
 } mai_config;
 
 #define MAI_CONFIG_MAX_HORIZONS 4

@@ -16,6 +16,7 @@
 #include "adapter/naming.h"
 #include "adapter/retrain.h"
 #include "adapter/predict.h"
+#include "adapter/pull.h"
 #include "adapter/score_cmd.h"
 #include "adapter/signals.h"
 #include "adapter/selfstats.h"
@@ -114,6 +115,11 @@ int main(int argc, char **argv)
         naming_destroy(names);
         return 1;
     }
+    /* History on day one: with VM_URL set in the environment, backfill from its query_range
+     * before the listener starts, so no remote write can make these samples out of order. */
+    const char *vm_url_env = getenv("VM_URL");
+    if (vm_url_env && vm_url_env[0])
+        pull_backfill_at_start(&cfg, st);
     /* --lstm-metrics: "layer" (the default) = the catalogue's host and pod layer signals */
     char lstm_metrics[MAI_CONFIG_PATH_MAX] = "";
     if (strcmp(cfg.lstm_metrics, "layer") == 0) {
