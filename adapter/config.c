@@ -199,6 +199,9 @@ static const opt flag_opts[] = {
     { .name = "--lstm-metrics", .metavar = "LIST", .parse = P_STR, FIELD(lstm_metrics),
       .flags = O_EMPTY_OK, .group = G_SERVICE,
       .help = "Series given the LSTM: layer (host/pod), none, or names" },
+    { .name = "--snapshot-interval", .metavar = "N", .parse = P_INT, .store = S_INT,
+      FIELD(snapshot_interval_s), .lo = 0, .hi = DAY_S, .group = G_SERVICE,
+      .help = "Seconds between snapshots to MODEL_FILES_DIR; 0 = at exit only" },
     /* General. */
     { .name = "--help", .short_name = 'h', .parse = P_HELP, .group = G_GENERAL,
       .help = "Print this help and exit" },
@@ -935,6 +938,7 @@ void config_defaults(mai_config *c)
     c->coarse_days = 35;
     c->coarse_step_s = 3600;
     c->max_models = 10000;
+    c->snapshot_interval_s = 300;
     memcpy(c->lstm_metrics, "layer", sizeof "layer");
 }
 

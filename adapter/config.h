@@ -69,6 +69,8 @@ typedef struct mai_config {
     size_t max_models;                         /* --max-models, series forecast, default 10000 */
     char horizons[256];                        /* --horizons, "" = HORIZON_MIN m,1h,24h,7d */
     char lstm_metrics[MAI_CONFIG_PATH_MAX];     /* --lstm-metrics, names that get the LSTM */
+    int snapshot_interval_s;                   /* --snapshot-interval, default 300; 0 = only at
+                                                  shutdown */
 } mai_config;
 
 #define MAI_CONFIG_MAX_HORIZONS 4
