@@ -6,6 +6,7 @@
 # make bench      ingest benchmark at 10k and 100k series
 # make bench-compare  the same load against victoria-metrics and Prometheus' receiver
 # make bench-models   forecasting cost: update ns, state bytes, cycle time for 1k/10k series
+# make bench-snapshot snapshot write/restore time and file size for 10k and 100k series
 # make fuzz           libFuzzer on the decoder for FUZZ_SECONDS (default 300); make test runs 20 s
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -41,6 +42,7 @@ OBJ       = $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%)
 SAN_OBJ   = $(patsubst %.c,build/san/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%))
 
 .PHONY: all deps run test unit unit-plain unit-san integration bench bench-compare bench-models clean \
+        bench-snapshot \
         check-includes fuzz fuzz-short
 all: metrics-ai
 
@@ -130,6 +132,14 @@ build/model_bench: tests/bench/model_bench.c build/libmai.a
 # Forecasting cost: ns per online update, model state bytes, cycle time for 1k and 10k series.
 bench-models: build/model_bench
 	$(Q)OPENBLAS_NUM_THREADS=1 build/model_bench --series 1000 --series 10000 --cycles 3
+
+build/snapshot_bench: tests/bench/snapshot_bench.c build/libmai.a
+	@mkdir -p build
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< build/libmai.a $(LDLIBS)
+
+# Persistence cost: snapshot write and restore time and file size, 10k and 100k series.
+bench-snapshot: build/snapshot_bench
+	$(Q)OPENBLAS_NUM_THREADS=1 build/snapshot_bench --series 10000 --series 100000 --hours 6
 
 # Folder invariants: models/ includes nothing of adapter/ or exporter/.
 check-includes:
