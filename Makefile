@@ -7,13 +7,14 @@
 # make bench-compare  the same load against victoria-metrics and Prometheus' receiver
 # make bench-models   forecasting cost: update ns, state bytes, cycle time for 1k/10k series
 # make bench-plots    time to write every forecast plot for 100 series
+# make bench-snapshot snapshot write/restore time and file size for 10k and 100k series
 # make fuzz           libFuzzer on the decoder for FUZZ_SECONDS (default 300); make test runs 20 s
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
 
 CC      ?= cc
-PKGS    := libprotobuf-c snappy libmicrohttpd libcjson lapacke openblas libcurl cairo libpng
+PKGS    := libprotobuf-c snappy libmicrohttpd libcjson lapacke openblas libcurl cairo libpng zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
@@ -42,6 +43,7 @@ OBJ       = $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%)
 SAN_OBJ   = $(patsubst %.c,build/san/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%))
 
 .PHONY: all deps run test unit unit-plain unit-san integration bench bench-compare bench-models bench-plots clean \
+        bench-snapshot \
         check-includes fuzz fuzz-short
 all: metrics-ai
 
@@ -139,6 +141,14 @@ build/plot_bench: tests/bench/plot_bench.c build/libmai.a
 # Plot cost: every PNG for 100 series (48 h history at 60 s, 12 h forecast), one thread.
 bench-plots: build/plot_bench
 	$(Q)build/plot_bench --series 100 --rounds 3
+
+build/snapshot_bench: tests/bench/snapshot_bench.c build/libmai.a
+	@mkdir -p build
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< build/libmai.a $(LDLIBS)
+
+# Persistence cost: snapshot write and restore time and file size, 10k and 100k series.
+bench-snapshot: build/snapshot_bench
+	$(Q)OPENBLAS_NUM_THREADS=1 build/snapshot_bench --series 10000 --series 100000 --hours 6
 
 # Folder invariants: models/ includes nothing of adapter/ or exporter/.
 check-includes:

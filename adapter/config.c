@@ -214,6 +214,9 @@ static const opt flag_opts[] = {
     { .name = "--backfill-selectors", .metavar = "LIST", .parse = P_STR,
       FIELD(backfill_selectors), .flags = O_EMPTY_OK, .group = G_SERVICE,
       .help = "More selectors to backfill from VM_URL, ';'-separated" },
+    { .name = "--snapshot-interval", .metavar = "N", .parse = P_INT, .store = S_INT,
+      FIELD(snapshot_interval_s), .lo = 0, .hi = DAY_S, .group = G_SERVICE,
+      .help = "Seconds between snapshots to MODEL_FILES_DIR; 0 = at exit only" },
     /* General. */
     { .name = "--help", .short_name = 'h', .parse = P_HELP, .group = G_GENERAL,
       .help = "Print this help and exit" },
@@ -960,6 +963,7 @@ void config_defaults(mai_config *c)
     c->coarse_days = 35;
     c->coarse_step_s = 3600;
     c->max_models = 10000;
+    c->snapshot_interval_s = 300;
     memcpy(c->lstm_metrics, "layer", sizeof "layer");
     c->anomaly_threshold = 0.9;
     memcpy(c->anomaly_direction, "both", sizeof "both");

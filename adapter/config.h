@@ -76,6 +76,8 @@ typedef struct mai_config {
     double anomaly_min_change;                 /* --anomaly-min-change, series units, 0 = off */
     unsigned anomaly_persistence;              /* --anomaly-persistence K points, default 1 */
     char backfill_selectors[4096];             /* --backfill-selectors, ';'-separated, "" */
+    int snapshot_interval_s;                   /* --snapshot-interval, default 300; 0 = only at
+                                                  shutdown */
 } mai_config;
 
 #define MAI_CONFIG_MAX_HORIZONS 4

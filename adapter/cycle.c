@@ -26,6 +26,7 @@
 #include "exporter/report.h"
 #include "models/anomaly.h"
 #include "models/base.h"
+#include "models/codec.h"
 #include "models/ensemble.h"
 #include "models/eta.h"
 #include "models/ring.h"
@@ -854,6 +855,8 @@ static void *thread_main(void *arg)
     while (!c->stop) {
         pthread_mutex_unlock(&c->mu);
         cycle_run_once(c);
+        if (c->cfg.after_cycle)
+            c->cfg.after_cycle(c->cfg.after_cycle_arg);
         pthread_mutex_lock(&c->mu);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -944,4 +947,249 @@ void cycle_destroy(cycle *c)
     pthread_cond_destroy(&c->done_cv);
     pthread_mutex_destroy(&c->mu);
     free(c);
+}
+
+/* ---- thread control and persistence (adapter/snapshot.c) ---- */
+
+int cycle_start(cycle *c)
+{
+    if (c->running)
+        return 0;
+    c->stop = 0;
+    if (pthread_create(&c->th, NULL, thread_main, c) != 0)
+        return -MAI_ENOMEM;
+    c->running = 1;
+    return 0;
+}
+
+void cycle_stop(cycle *c)
+{
+    if (!c->running)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->stop = 1;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->th, NULL);
+    c->running = 0;
+}
+
+/* Record: 'E', parts u8 (bit 0 fine, bit 1 coarse), 0, 0; nlabels u32, per label name and value
+ * (length u32, bytes); anomaly f64; an_state size u32 and bytes (host layout: the anomaly
+ * module owns it); per part present: last_bucket i64, points u64, fitted_at u64, ens_save length
+ * u32 and bytes. Little-endian apart from the anomaly blob. */
+typedef struct sbuf {
+    uint8_t *p;
+    size_t n, cap;
+    int oom;
+} sbuf;
+
+static uint8_t *sb_room(sbuf *b, size_t k)
+{
+    if (b->n + k > b->cap) {
+        size_t cap = b->cap ? b->cap : 65536;
+        while (cap < b->n + k)
+            cap *= 2;
+        uint8_t *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return NULL;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    b->n += k;
+    return b->p + b->n - k;
+}
+
+static void sb_put(sbuf *b, const void *p, size_t k)
+{
+    uint8_t *q = sb_room(b, k);
+    if (q)
+        memcpy(q, p, k);
+}
+
+static void sb_u32(sbuf *b, uint32_t v)
+{
+    uint8_t *q = sb_room(b, 4);
+    if (q)
+        le_put_u32(q, v);
+}
+
+static void sb_u64(sbuf *b, uint64_t v)
+{
+    uint8_t *q = sb_room(b, 8);
+    if (q)
+        le_put_u64(q, v);
+}
+
+static void save_part(sbuf *b, const part *p)
+{
+    sb_u64(b, (uint64_t)p->last_bucket);
+    sb_u64(b, p->points);
+    sb_u64(b, p->fitted_at);
+    size_t need = ens_save(p->state, NULL, 0);
+    sb_u32(b, (uint32_t)need);
+    uint8_t *q = sb_room(b, need);
+    if (q)
+        ens_save(p->state, q, need);
+}
+
+int cycle_save(cycle *c, store_record_fn fn, void *ctx)
+{
+    sbuf b = {0};
+    int rc = 0;
+    for (size_t i = 0; i < c->n && rc == 0; i++) {
+        const model_entry *e = c->entries[i];
+        b.n = 0;
+        const uint8_t head[4] = {'E', (uint8_t)(e->fine.used | e->coarse.used << 1), 0, 0};
+        sb_put(&b, head, sizeof head);
+        sb_u32(&b, e->nlabels);
+        for (uint32_t k = 0; k < 2 * e->nlabels; k++) {
+            sb_u32(&b, e->labels[k]->n);
+            sb_put(&b, e->labels[k]->s, e->labels[k]->n);
+        }
+        sb_u64(&b, mai_double_bits(e->anomaly));
+        sb_u32(&b, (uint32_t)sizeof e->an);
+        sb_put(&b, &e->an, sizeof e->an);
+        if (e->fine.used)
+            save_part(&b, &e->fine);
+        if (e->coarse.used)
+            save_part(&b, &e->coarse);
+        rc = b.oom ? -MAI_ENOMEM : fn(ctx, b.p, b.n);
+    }
+    free(b.p);
+    return rc;
+}
+
+typedef struct lbuf {
+    const uint8_t *p;
+    size_t n, at;
+    int bad;
+} lbuf;
+
+static const uint8_t *lb_take(lbuf *r, size_t k)
+{
+    if (r->bad || r->n - r->at < k) {
+        r->bad = 1;
+        return NULL;
+    }
+    r->at += k;
+    return r->p + r->at - k;
+}
+
+static uint32_t lb_u32(lbuf *r)
+{
+    const uint8_t *q = lb_take(r, 4);
+    return q ? le_get_u32(q) : 0;
+}
+
+static uint64_t lb_u64(lbuf *r)
+{
+    const uint8_t *q = lb_take(r, 8);
+    return q ? le_get_u64(q) : 0;
+}
+
+typedef struct saved_part {
+    int64_t last_bucket;
+    uint64_t points, fitted_at;
+    const uint8_t *blob;
+    uint32_t len;
+} saved_part;
+
+static void read_part(lbuf *r, saved_part *sp)
+{
+    sp->last_bucket = (int64_t)lb_u64(r);
+    sp->points = lb_u64(r);
+    sp->fitted_at = lb_u64(r);
+    sp->len = lb_u32(r);
+    sp->blob = lb_take(r, sp->len);
+}
+
+typedef struct load_ctx {
+    cycle *c;
+    model_entry *e;
+    int dup;
+} load_ctx;
+
+static int load_visit(const store_series_view *v, void *arg)
+{
+    load_ctx *lc = arg;
+    if (*v->model) {
+        lc->dup = 1;
+        return 0;
+    }
+    size_t before = lc->c->n;
+    discover(v, lc->c);
+    lc->e = lc->c->n > before ? lc->c->entries[before] : NULL;
+    return 0;
+}
+
+/* Puts a saved part back; 0, or -MAI_EINVAL when the part starts empty instead. */
+static int load_part(part *p, const saved_part *sp)
+{
+    if (!p->used)
+        return -MAI_EINVAL;
+    if (ens_load(p->state, &p->cfg, sp->blob, sp->len) != 0 || sp->fitted_at > sp->points)
+        return -MAI_EINVAL;         /* ens_load left it empty: fed again from the ring */
+    p->last_bucket = sp->last_bucket;
+    p->points = sp->points;
+    p->fitted_at = sp->fitted_at;
+    return 0;
+}
+
+int cycle_load(cycle *c, const uint8_t *rec, size_t n)
+{
+    lbuf r = {rec, n, 0, 0};
+    const uint8_t *head = lb_take(&r, 4);
+    if (!head || head[0] != 'E' || head[1] > 3 || head[2] || head[3])
+        return -MAI_EPROTO;
+    uint32_t nl = lb_u32(&r);
+    if (nl == 0 || (size_t)nl * 8 > n - r.at)
+        return -MAI_EPROTO;
+    rw_label *l = malloc(nl * sizeof *l);
+    if (!l)
+        return -MAI_ENOMEM;
+    for (uint32_t i = 0; i < nl; i++) {
+        uint32_t kn = lb_u32(&r);
+        const uint8_t *k = lb_take(&r, kn);
+        uint32_t vn = lb_u32(&r);
+        const uint8_t *v = lb_take(&r, vn);
+        l[i].name = (mai_str){k ? (const char *)k : "", k ? kn : 0};
+        l[i].value = (mai_str){v ? (const char *)v : "", v ? vn : 0};
+    }
+    uint64_t anomaly_bits = lb_u64(&r);
+    uint32_t an_size = lb_u32(&r);
+    const uint8_t *an = lb_take(&r, an_size);
+    saved_part sp[2] = {{0}, {0}};
+    for (int i = 0; i < 2; i++)
+        if (head[1] >> i & 1)
+            read_part(&r, &sp[i]);
+    if (r.bad || r.at != r.n) {
+        free(l);
+        return -MAI_EPROTO;
+    }
+    load_ctx lc = {c, NULL, 0};
+    int rc = store_visit_series(c->cfg.st, l, nl, load_visit, &lc);
+    free(l);
+    if (rc != 0)
+        return -MAI_EINVAL;
+    if (lc.dup)
+        return -MAI_EPROTO;
+    if (!lc.e)
+        return -MAI_ELIMIT;
+    model_entry *e = lc.e;
+    part *parts[2] = {&e->fine, &e->coarse};
+    for (int i = 0; i < 2; i++)
+        if ((head[1] >> i & 1) && load_part(parts[i], &sp[i]) != 0)
+            rc = -MAI_EINVAL;
+    if (parts[0]->used != (head[1] & 1) || parts[1]->used != (head[1] >> 1 & 1))
+        rc = -MAI_EINVAL;
+    if (an_size == sizeof e->an) {
+        memcpy(&e->an, an, sizeof e->an);
+        memcpy(&e->anomaly, &anomaly_bits, sizeof e->anomaly);
+    } else {
+        rc = -MAI_EINVAL;
+    }
+    return rc;
 }

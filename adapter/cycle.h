@@ -45,6 +45,9 @@ typedef struct cycle_config {
     double anomaly_min_change;
     unsigned anomaly_persistence;           /* 0 = 1 */
     double anomaly_threshold;               /* I/O, network and golden alerts; 0 = 0.9 */
+    void (*after_cycle)(void *arg);         /* run on the cycle thread after each cycle, while
+                                               no model changes (snapshots); NULL: none */
+    void *after_cycle_arg;
 } cycle_config;
 
 typedef struct cycle cycle;
@@ -65,6 +68,24 @@ int cycle_retrain(cycle *c, const retrain_spec *disk, const retrain_spec *io_net
 
 /* Runs one cycle on the calling thread (tests; never while the thread runs). */
 void cycle_run_once(cycle *c);
+
+/* Starts the thread of a cycle created without it (after cycle_load); 0 or -MAI_ENOMEM. */
+int cycle_start(cycle *c);
+
+/* Stops the thread and waits for it, keeping every model (for a last cycle_save). */
+void cycle_stop(cycle *c);
+
+/* Emits one record per model entry, in the cycle's order: the series' labels, the fine and
+ * coarse parts (ensemble state by ens_save, newest bucket fed, points, points at the last fit),
+ * the anomaly state (an opaque blob with its size) and score. Call it on the cycle thread
+ * (after_cycle) or while no thread runs. Returns 0, -MAI_ENOMEM or fn's non-zero result. */
+int cycle_save(cycle *c, store_record_fn fn, void *ctx);
+
+/* Restores one record of cycle_save: finds the series in the store (restored first) and gives
+ * it its models back. Call before cycle_start. Returns 0; -MAI_EPROTO for a malformed record;
+ * -MAI_EINVAL when the series is absent or a part has another shape (that part, or the anomaly
+ * state of another size, starts empty); -MAI_ELIMIT past --max-models. */
+int cycle_load(cycle *c, const uint8_t *rec, size_t n);
 
 /* Formats a horizon in seconds the way labels show it: 900 -> "15m", 86400 -> "24h",
  * 604800 -> "7d". */

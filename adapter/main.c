@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "adapter/alert_sender.h"
 #include "adapter/config.h"
@@ -20,6 +21,7 @@
 #include "adapter/score_cmd.h"
 #include "adapter/signals.h"
 #include "adapter/selfstats.h"
+#include "adapter/snapshot.h"
 #include "adapter/store.h"
 #include "adapter/write_handler.h"
 #include "models/anomaly.h"
@@ -43,6 +45,41 @@ static int admin_retrain(void *ctx, const retrain_spec *disk, const retrain_spec
                          size_t *matched)
 {
     return cycle_retrain(ctx, disk, io_net, 2.0, matched);
+}
+
+/* Snapshots of the store and the models into MODEL_FILES_DIR (adapter/snapshot.h). */
+typedef struct snapshot_timer {
+    const char *dir;
+    store *st;
+    cycle *cyc;
+    int interval_s;             /* 0: only at shutdown */
+    int64_t last_ns;
+} snapshot_timer;
+
+static void take_snapshot(snapshot_timer *t, const char *why)
+{
+    snapshot_stats ss;
+    char err[1400];
+    if (snapshot_write(t->dir, t->st, t->cyc, &ss, err, sizeof err) != 0) {
+        log_msg(LOG_WARN, "snapshot not written (%s): %s", why, err);
+        return;
+    }
+    log_msg(LOG_INFO, "snapshot written (%s) to %s/%s: %llu series, %llu models, %llu bytes in "
+            "%.3f s; digest store=%016llx models=%016llx", why, t->dir, SNAPSHOT_FILE,
+            (unsigned long long)ss.series, (unsigned long long)ss.models,
+            (unsigned long long)ss.bytes, ss.seconds, (unsigned long long)ss.digest.store,
+            (unsigned long long)ss.digest.models);
+}
+
+/* Runs on the cycle thread after each cycle: models are quiet, ingest goes on. */
+static void periodic_snapshot(void *arg)
+{
+    snapshot_timer *t = arg;
+    int64_t now = mai_monotonic_ns();
+    if (t->interval_s <= 0 || now - t->last_ns < (int64_t)t->interval_s * 1000000000)
+        return;
+    take_snapshot(t, "periodic");
+    t->last_ns = mai_monotonic_ns();
 }
 
 int main(int argc, char **argv)
@@ -115,11 +152,6 @@ int main(int argc, char **argv)
         naming_destroy(names);
         return 1;
     }
-    /* History on day one: with VM_URL set in the environment, backfill from its query_range
-     * before the listener starts, so no remote write can make these samples out of order. */
-    const char *vm_url_env = getenv("VM_URL");
-    if (vm_url_env && vm_url_env[0])
-        pull_backfill_at_start(&cfg, st);
     /* --lstm-metrics: "layer" (the default) = the catalogue's host and pod layer signals */
     char lstm_metrics[MAI_CONFIG_PATH_MAX] = "";
     if (strcmp(cfg.lstm_metrics, "layer") == 0) {
@@ -154,11 +186,39 @@ int main(int argc, char **argv)
         .anomaly_persistence = cfg.anomaly_persistence,
         .anomaly_threshold = cfg.anomaly_threshold,
         .fit_budget_s = 0.5 * (cfg.interval_s > 0 ? cfg.interval_s : 15)};
+    static snapshot_timer snap;
+    snap = (snapshot_timer){.dir = cfg.model_files_dir, .st = st,
+                            .interval_s = cfg.snapshot_interval_s,
+                            .last_ns = mai_monotonic_ns()};
+    cc.after_cycle = periodic_snapshot;
+    cc.after_cycle_arg = &snap;
     for (int i = 0; i < nh && i < CYCLE_MAX_HORIZONS; i++)
         cc.horizon_s[i] = horizons[i];
-    if (!box || nh < 1 || cycle_create(&cc, 1, &cyc) != 0) {
+    /* the thread starts after the restore: models come back before the first cycle */
+    if (!box || nh < 1 || cycle_create(&cc, 0, &cyc) != 0) {
         fprintf(stderr, "metrics-ai: cannot start the model cycle: %s\n",
                 nh < 1 ? err : "out of memory");
+        results_box_destroy(box);
+        store_destroy(st);
+        naming_destroy(names);
+        return 1;
+    }
+    snap.cyc = cyc;
+    snapshot_stats restored;
+    snapshot_restore(cfg.model_files_dir, st, cyc, &restored);
+    /* History on day one: with VM_URL set in the environment, backfill from its query_range
+     * before the listener starts, so no remote write can make these samples out of order; after
+     * a restore, only the gap since the snapshot was written. */
+    const char *vm_url_env = getenv("VM_URL");
+    if (vm_url_env && vm_url_env[0]) {
+        struct stat sb;
+        int64_t since = restored.path[0] && stat(restored.path, &sb) == 0
+                            ? (int64_t)sb.st_mtime - 2 * cfg.step_s : 0;
+        pull_backfill_at_start(&cfg, st, since);
+    }
+    if (cycle_start(cyc) != 0) {
+        fprintf(stderr, "metrics-ai: cannot start the model cycle: out of memory\n");
+        cycle_destroy(cyc);
         results_box_destroy(box);
         store_destroy(st);
         naming_destroy(names);
@@ -191,6 +251,8 @@ int main(int argc, char **argv)
     log_msg(LOG_INFO, "received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_stop(srv);
     alert_sender_stop(alerts);
+    cycle_stop(cyc);
+    take_snapshot(&snap, "shutdown");
     cycle_destroy(cyc);
     naming_destroy(names);
     results_box_destroy(box);

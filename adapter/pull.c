@@ -821,13 +821,18 @@ out:
     return rc;
 }
 
-void pull_backfill_at_start(const mai_config *cfg, store *st)
+void pull_backfill_at_start(const mai_config *cfg, store *st, int64_t since_s)
 {
     pull_config pc = {
         .vm_url = cfg->vm_url, .step_s = cfg->step_s, .selectors = cfg->backfill_selectors,
         .lim = {.max_labels_per_series = cfg->max_labels_per_series,
                 .max_label_bytes = cfg->max_label_bytes}};
     pull_range(log_now_s(), cfg->start_hours_ago, cfg->step_s, &pc.start_s, &pc.end_s);
+    if (since_s > pc.start_s) {     /* after a restore: the gap since the snapshot */
+        pc.start_s = since_s - since_s % cfg->step_s;
+        if (pc.start_s > pc.end_s)
+            pc.start_s = pc.end_s;
+    }
     char endpoint[MAI_CONFIG_PATH_MAX + 32], shown[MAI_CONFIG_PATH_MAX + 32];
     if (pull_endpoint(cfg->vm_url, endpoint, sizeof endpoint) != 0)
         snprintf(endpoint, sizeof endpoint, "%s", cfg->vm_url);

@@ -13,6 +13,7 @@
 #include "adapter/hash.h"
 #include "adapter/intern.h"
 #include "adapter/log.h"
+#include "models/codec.h"
 #include "models/rate.h"
 
 #define SLAB_RECORDS 64u
@@ -748,4 +749,330 @@ size_t store_ring_since(store *s, store_ref ref, int coarse, int64_t after, floa
     }
     pthread_mutex_unlock(&sh->mu);
     return n;
+}
+
+int store_visit_series(store *s, const rw_label *labels, uint32_t n, store_visit_fn fn,
+                       void *ctx)
+{
+    shard *sh;
+    series *se = find_locked(s, labels, n, &sh);
+    if (!se)
+        return -MAI_EINVAL;
+    store_series_view v = {.ref = {se, (uint32_t)(sh - s->shards)}, .model = &se->model,
+                           .labels = se->labels, .nlabels = se->nlabels,
+                           .fine = &se->fine, .coarse = &se->coarse,
+                           .fine_step_ms = s->cfg.fine_step_ms,
+                           .coarse_step_ms = s->cfg.coarse_step_ms};
+    fill_info(se, &v.info);
+    int rc = fn(&v, ctx);
+    pthread_mutex_unlock(&sh->mu);
+    return rc;
+}
+
+/* ---- persistence ----
+ * Metadata record: 'M', type i32, name length u32, name.
+ * Series record: 'S', kind u8, stale u8, wire_type i8, nlabels u32, per label name and value
+ * (length u32, bytes); last_t_ms i64, last_bits u64, samples u64; rate t_ms i64, v f64,
+ * resets u32; then the fine and the coarse ring: step_ms i64, cap u32, count u32, last i64,
+ * cur_sum f64, cur_n u32, count slots oldest first (f32 bits; the coarse ring mean, min, max). */
+
+typedef struct recbuf {
+    uint8_t *p;
+    size_t n, cap;
+    int oom;
+} recbuf;
+
+static void rb_put(recbuf *b, const void *p, size_t k)
+{
+    if (b->n + k > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + k)
+            cap *= 2;
+        uint8_t *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, p, k);
+    b->n += k;
+}
+
+static void rb_u32(recbuf *b, uint32_t v)
+{
+    uint8_t x[4];
+    le_put_u32(x, v);
+    rb_put(b, x, 4);
+}
+
+static void rb_u64(recbuf *b, uint64_t v)
+{
+    uint8_t x[8];
+    le_put_u64(x, v);
+    rb_put(b, x, 8);
+}
+
+static void rb_f32(recbuf *b, float v)
+{
+    uint32_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    rb_u32(b, bits);
+}
+
+static void rb_ring_head(recbuf *b, int64_t step_ms, uint32_t cap, uint32_t count, int64_t last,
+                         double cur_sum, uint32_t cur_n)
+{
+    rb_u64(b, (uint64_t)step_ms);
+    rb_u32(b, cap);
+    rb_u32(b, count);
+    rb_u64(b, (uint64_t)last);
+    rb_u64(b, mai_double_bits(cur_sum));
+    rb_u32(b, cur_n);
+}
+
+static void save_series(store *s, const series *se, recbuf *b)
+{
+    const uint8_t head[4] = {'S', se->kind, se->stale, (uint8_t)se->wire_type};
+    rb_put(b, head, sizeof head);
+    rb_u32(b, se->nlabels);
+    for (uint32_t i = 0; i < 2 * se->nlabels; i++) {
+        rb_u32(b, se->labels[i]->n);
+        rb_put(b, se->labels[i]->s, se->labels[i]->n);
+    }
+    rb_u64(b, (uint64_t)se->last_t_ms);
+    rb_u64(b, se->last_bits);
+    rb_u64(b, se->samples);
+    rb_u64(b, (uint64_t)se->rate.t_ms);
+    rb_u64(b, mai_double_bits(se->rate.v));
+    rb_u32(b, se->rate.resets);
+    const ring *f = &se->fine;
+    rb_ring_head(b, s->cfg.fine_step_ms, f->cap, f->count, f->last, f->cur_sum, f->cur_n);
+    for (uint32_t i = 0; i < f->count; i++)
+        rb_f32(b, ring_get(f, f->last - (int64_t)f->count + 1 + i));
+    const ring_agg *c = &se->coarse;
+    rb_ring_head(b, s->cfg.coarse_step_ms, c->cap, c->count, c->last, c->cur_sum, c->cur_n);
+    for (uint32_t i = 0; i < c->count; i++) {
+        ring_agg_slot v = ring_agg_get(c, c->last - (int64_t)c->count + 1 + i);
+        rb_f32(b, v.mean);
+        rb_f32(b, v.min);
+        rb_f32(b, v.max);
+    }
+}
+
+int store_save(store *s, store_record_fn fn, void *ctx)
+{
+    recbuf b = {0};
+    int rc = 0;
+    pthread_rwlock_rdlock(&s->meta_mu);
+    for (uint32_t i = 0; i < s->meta_cap && rc == 0; i++) {
+        const meta_entry *e = &s->meta[i];
+        if (!e->family)
+            continue;
+        b.n = 0;
+        rb_put(&b, "M", 1);
+        rb_u32(&b, (uint32_t)e->type);
+        rb_u32(&b, e->n);
+        rb_put(&b, e->family, e->n);
+        rc = b.oom ? -MAI_ENOMEM : fn(ctx, b.p, b.n);
+    }
+    pthread_rwlock_unlock(&s->meta_mu);
+    for (unsigned k = 0; k < s->cfg.shards && rc == 0; k++) {
+        shard *sh = &s->shards[k];
+        pthread_mutex_lock(&sh->mu);
+        for (uint32_t i = 0; i < sh->cap && rc == 0; i++) {
+            const series *se = sh->table[i].se;
+            if (!se)
+                continue;
+            b.n = 0;
+            save_series(s, se, &b);
+            rc = b.oom ? -MAI_ENOMEM : fn(ctx, b.p, b.n);
+        }
+        pthread_mutex_unlock(&sh->mu);
+    }
+    free(b.p);
+    return rc;
+}
+
+static double double_from_bits(uint64_t b)
+{
+    double v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+typedef struct rdr {
+    const uint8_t *p;
+    size_t n, at;
+    int bad;
+} rdr;
+
+static const uint8_t *rd_take(rdr *r, size_t k)
+{
+    if (r->bad || r->n - r->at < k) {
+        r->bad = 1;
+        return NULL;
+    }
+    r->at += k;
+    return r->p + r->at - k;
+}
+
+static uint32_t rd_u32(rdr *r)
+{
+    const uint8_t *p = rd_take(r, 4);
+    return p ? le_get_u32(p) : 0;
+}
+
+static uint64_t rd_u64(rdr *r)
+{
+    const uint8_t *p = rd_take(r, 8);
+    return p ? le_get_u64(p) : 0;
+}
+
+static float rd_f32(rdr *r)
+{
+    uint32_t bits = rd_u32(r);
+    float v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+typedef struct ring_head {
+    int64_t step_ms, last;
+    uint32_t cap, count, cur_n;
+    double cur_sum;
+} ring_head;
+
+static void rd_ring_head(rdr *r, ring_head *h)
+{
+    h->step_ms = (int64_t)rd_u64(r);
+    h->cap = rd_u32(r);
+    h->count = rd_u32(r);
+    h->last = (int64_t)rd_u64(r);
+    h->cur_sum = double_from_bits(rd_u64(r));
+    h->cur_n = rd_u32(r);
+    if (h->count > h->cap || (size_t)h->count * 4 > r->n - r->at ||
+        (h->count > 0 && (h->last == RING_EMPTY || h->last < INT64_MIN + (int64_t)h->count)))
+        r->bad = 1;
+}
+
+static int load_metadata(store *s, rdr *r)
+{
+    int32_t type = (int32_t)rd_u32(r);
+    uint32_t len = rd_u32(r);
+    const uint8_t *name = rd_take(r, len);
+    if (!name || r->at != r->n || len == 0)
+        return -MAI_EPROTO;
+    rw_metadata m = {.family = {(const char *)name, len}, .type = type};
+    store_set_metadata(s, &m, 1);
+    return 0;
+}
+
+/* Parses the labels of a series record into l (2 * n views into the record). */
+static int rd_labels(rdr *r, rw_label *l, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t kn = rd_u32(r);
+        const uint8_t *k = rd_take(r, kn);
+        uint32_t vn = rd_u32(r);
+        const uint8_t *v = rd_take(r, vn);
+        if (!k || !v || kn == 0)
+            return -MAI_EPROTO;
+        l[i].name = (mai_str){(const char *)k, kn};
+        l[i].value = (mai_str){(const char *)v, vn};
+        if (i > 0 && mai_str_cmp(l[i - 1].name, l[i].name) >= 0)
+            return -MAI_EPROTO;         /* stored sorted, names unique */
+    }
+    return 0;
+}
+
+static int load_series(store *s, rdr *r, const uint8_t *head)
+{
+    if (head[1] > STORE_COUNTER || head[2] > 1)
+        return -MAI_EPROTO;
+    uint32_t n = rd_u32(r);
+    if (n == 0 || (size_t)n * 8 > r->n - r->at)
+        return -MAI_EPROTO;
+    rw_label *l = malloc(n * sizeof *l);
+    if (!l)
+        return -MAI_ENOMEM;
+    int rc = rd_labels(r, l, n);
+    series tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.last_t_ms = (int64_t)rd_u64(r);
+    tmp.last_bits = rd_u64(r);
+    tmp.samples = rd_u64(r);
+    tmp.rate.t_ms = (int64_t)rd_u64(r);
+    tmp.rate.v = double_from_bits(rd_u64(r));
+    tmp.rate.resets = rd_u32(r);
+    ring_head fh, ch;
+    rd_ring_head(r, &fh);
+    size_t fine_at = r->at;
+    rd_take(r, (size_t)fh.count * 4);
+    rd_ring_head(r, &ch);
+    size_t coarse_at = r->at;
+    rd_take(r, (size_t)ch.count * 12);
+    if (rc == 0 && (r->bad || r->at != r->n))
+        rc = -MAI_EPROTO;
+    if (rc == 0 && (fh.step_ms != s->cfg.fine_step_ms || ch.step_ms != s->cfg.coarse_step_ms))
+        rc = -MAI_EINVAL;
+    if (rc != 0) {
+        free(l);
+        return rc;
+    }
+    float *fv = malloc(((size_t)fh.count + 1) * sizeof *fv);
+    ring_agg_slot *cv = malloc(((size_t)ch.count + 1) * sizeof *cv);
+    rdr body = {r->p, r->n, fine_at, 0};
+    for (uint32_t i = 0; fv && i < fh.count; i++)
+        fv[i] = rd_f32(&body);
+    body.at = coarse_at;
+    for (uint32_t i = 0; cv && i < ch.count; i++) {
+        cv[i].mean = rd_f32(&body);
+        cv[i].min = rd_f32(&body);
+        cv[i].max = rd_f32(&body);
+    }
+    uint64_t h = labels_hash(l, n);
+    shard *sh = &s->shards[s->shard_bits ? h >> (64 - s->shard_bits) : 0];
+    pthread_mutex_lock(&sh->mu);
+    series *se = NULL;
+    if (!fv || !cv)
+        rc = -MAI_ENOMEM;
+    else if (shard_slot(sh, h, l, n)->se)
+        rc = -MAI_EPROTO;
+    if (rc == 0) {
+        int refused = 0;
+        se = series_new(s, sh, h, l, n, (int8_t)head[3], &refused);
+        rc = se ? 0 : refused ? -MAI_ELIMIT : -MAI_ENOMEM;
+    }
+    if (rc == 0) {
+        se->kind = head[1];
+        se->last_t_ms = tmp.last_t_ms;
+        se->last_bits = tmp.last_bits;
+        se->samples = tmp.samples;
+        se->rate = tmp.rate;
+        ring_restore(&se->fine, fh.last, fh.count, fv, fh.cur_sum, fh.cur_n);  /* checked */
+        ring_agg_restore(&se->coarse, ch.last, ch.count, cv, ch.cur_sum, ch.cur_n);
+        if (head[2]) {
+            se->stale = 1;
+            sh->stale++;
+            atomic_fetch_sub(&s->active, 1);
+        }
+    }
+    pthread_mutex_unlock(&sh->mu);
+    free(fv);
+    free(cv);
+    free(l);
+    return rc;
+}
+
+int store_load(store *s, const uint8_t *rec, size_t n)
+{
+    rdr r = {rec, n, 0, 0};
+    const uint8_t *head = rd_take(&r, 1);
+    if (head && head[0] == 'M')
+        return load_metadata(s, &r);
+    if (head && head[0] == 'S' && rd_take(&r, 3))
+        return load_series(s, &r, head);
+    return -MAI_EPROTO;
 }

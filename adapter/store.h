@@ -117,6 +117,28 @@ void store_visit(store *s, mai_str name, store_visit_fn fn, void *ctx);
 size_t store_ring_since(store *s, store_ref ref, int coarse, int64_t after, float *out,
                         size_t max, int64_t *first, int64_t *newest);
 
+/* Calls fn with the view of the one series with these labels (any order). Returns fn's result,
+ * or -MAI_EINVAL when absent. Runs under the series' shard lock, as store_visit. */
+int store_visit_series(store *s, const rw_label *labels, uint32_t n, store_visit_fn fn,
+                       void *ctx);
+
+/* ---- persistence (adapter/snapshot.c writes the records into a file) ---- */
+
+/* Receives one serialised record; returns 0, or non-zero to stop the walk. */
+typedef int (*store_record_fn)(void *ctx, const uint8_t *rec, size_t n);
+
+/* Emits one record per metadata family (name, type), then one per series: labels, kind, stale
+ * flag, last sample, counter state and both rings with their positions, steps and running
+ * means (the held buckets only), little-endian. Series go shard by shard under each shard's
+ * lock. Returns 0, -MAI_ENOMEM, or fn's non-zero result. */
+int store_save(store *s, store_record_fn fn, void *ctx);
+
+/* Restores one record of store_save into a store that no other thread uses yet. Returns 0;
+ * -MAI_EPROTO for a malformed record or a series already present; -MAI_EINVAL for a series
+ * whose ring steps differ from this store's (not restored; a smaller ring keeps the newest
+ * buckets); -MAI_ELIMIT over --max-series; -MAI_ENOMEM. */
+int store_load(store *s, const uint8_t *rec, size_t n);
+
 /* Bytes of one series record with its rings (a figure for the docs and benchmarks). */
 size_t store_record_bytes(const store *s);
 

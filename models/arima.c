@@ -1126,6 +1126,19 @@ static size_t arima_save(const void *state, uint8_t *buf, size_t cap)
     return need;
 }
 
+/* Whether |c[j]| <= C(k, j + 1) for j < k: true of the coefficients of every polynomial
+ * 1 - c1 z - ... - ck z^k whose roots all lie on or outside the unit circle. */
+static int coefs_bounded(const double *c, int k)
+{
+    double binom = 1;
+    for (int j = 0; j < k; j++) {
+        binom = binom * (k - j) / (j + 1);
+        if (!(fabs(c[j]) <= binom * (1 + 1e-9)))
+            return 0;
+    }
+    return 1;
+}
+
 static int arima_load(void *state, const fc_params *p, const uint8_t *buf, size_t n)
 {
     size_t need = ARIMA_SAVE_FIXED + (size_t)p->season_day * 8;
@@ -1154,12 +1167,9 @@ static int arima_load(void *state, const fc_params *p, const uint8_t *buf, size_
     }
     if (f[7] < 0 || f[18] < 0)
         return -MAI_EPROTO;
-    double r[ARIMA_MAX_P], mt[ARIMA_MAX_Q] = {0};
-    if (ar_to_pacf(f, pp, r) != 0)
-        return -MAI_EPROTO;
-    for (int j = 0; j < qq; j++)
-        mt[j] = -f[3 + j];
-    if (ar_to_pacf(mt, qq, r) != 0)
+    /* Coefficients inside the closure of the stationary / invertible region: a fit may end on
+     * its boundary (a unit root by rounding), which the strict PACF test would refuse. */
+    if (!coefs_bounded(f, pp) || !coefs_bounded(f + 3, qq))
         return -MAI_EPROTO;
     for (int i = pp; i < ARIMA_MAX_P; i++)
         if (f[i] != 0)

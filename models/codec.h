@@ -53,5 +53,8 @@ static inline double le_get_f64(const uint8_t *p)
 
 /* CRC-32 (IEEE 802.3, reflected, as zlib's crc32) of p[0..n). */
 uint32_t mai_crc32(const uint8_t *p, size_t n);
+/* Continues a CRC-32 over more bytes, as zlib's crc32(crc, p, n): start from 0;
+ * mai_crc32_update(mai_crc32(a), b) is the CRC-32 of a followed by b. */
+uint32_t mai_crc32_update(uint32_t crc, const uint8_t *p, size_t n);
 
 #endif

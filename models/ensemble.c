@@ -20,6 +20,7 @@
 
 #include "arima.h"
 #include "base.h"
+#include "codec.h"
 #include "hw.h"
 #include "lstm.h"
 #include "naive.h"
@@ -533,4 +534,263 @@ int ens_member_forecast(const void *state, uint32_t m, size_t h, fc_output *out)
     if (m >= s->cfg.nm || h == 0)
         return -MAI_EINVAL;
     return s->cfg.members[m]->forecast(member_c(s, m), h, out);
+}
+
+/* ---- save / load ----
+ * Layout (little-endian): "ENSM", version u8, nm u8, nh u8, 0; step_s f64; season_day,
+ * season_week, max_history, warm_points, lstm_seq_len, lstm_epochs u32; horizons[nh] u32;
+ * member names (ENS_NAME_BYTES each, NUL padded); pos, observed, n_diff u64; last,
+ * abs_diff_sum f64; per horizon: ten u32 counters, mae[nm], mae_ens f64, ENS_PENDING pending
+ * forecasts (due, probe_due u64, f[nm], fp[nm], ens f64), ENS_ERRORS errors (f32 bits); per
+ * member: u32 length and its own save; CRC-32 of everything before it. */
+#define ENS_NAME_BYTES 8
+
+/* A member's name, NUL padded to ENS_NAME_BYTES (cut there when longer). */
+static void name_bytes(const forecaster_ops *ops, char out[ENS_NAME_BYTES])
+{
+    size_t k = strlen(ops->name);
+    memset(out, 0, ENS_NAME_BYTES);
+    memcpy(out, ops->name, k < ENS_NAME_BYTES ? k : ENS_NAME_BYTES);
+}
+
+typedef struct wcur {
+    uint8_t *buf;
+    size_t cap, n;
+} wcur;
+
+static void w_bytes(wcur *w, const void *p, size_t k)
+{
+    if (w->buf && w->n + k <= w->cap)
+        memcpy(w->buf + w->n, p, k);
+    w->n += k;
+}
+
+static void w_u32(wcur *w, uint32_t v)
+{
+    uint8_t b[4];
+    le_put_u32(b, v);
+    w_bytes(w, b, 4);
+}
+
+static void w_u64(wcur *w, uint64_t v)
+{
+    uint8_t b[8];
+    le_put_u64(b, v);
+    w_bytes(w, b, 8);
+}
+
+static void w_f64(wcur *w, double v)
+{
+    uint8_t b[8];
+    le_put_f64(b, v);
+    w_bytes(w, b, 8);
+}
+
+typedef struct rcur {
+    const uint8_t *p;
+    size_t n, at;
+    int bad;
+} rcur;
+
+static const uint8_t *r_take(rcur *r, size_t k)
+{
+    if (r->bad || r->n - r->at < k) {
+        r->bad = 1;
+        return NULL;
+    }
+    const uint8_t *p = r->p + r->at;
+    r->at += k;
+    return p;
+}
+
+static uint32_t r_u32(rcur *r)
+{
+    const uint8_t *p = r_take(r, 4);
+    return p ? le_get_u32(p) : 0;
+}
+
+static uint64_t r_u64(rcur *r)
+{
+    const uint8_t *p = r_take(r, 8);
+    return p ? le_get_u64(p) : 0;
+}
+
+static double r_f64(rcur *r)
+{
+    const uint8_t *p = r_take(r, 8);
+    return p ? le_get_f64(p) : 0;
+}
+
+size_t ens_save(const void *state, uint8_t *buf, size_t cap)
+{
+    const ens_state *s = state;
+    const ens_config *c = &s->cfg;
+    wcur w = {buf, cap, 0};
+    const uint8_t head[8] = {'E', 'N', 'S', 'M', ENS_SAVE_VERSION, (uint8_t)c->nm,
+                             (uint8_t)c->nh, 0};
+    w_bytes(&w, head, sizeof head);
+    w_f64(&w, c->p.step_s);
+    w_u32(&w, c->p.season_day);
+    w_u32(&w, c->p.season_week);
+    w_u32(&w, c->p.max_history);
+    w_u32(&w, c->warm_points);
+    w_u32(&w, c->lstm_seq_len);
+    w_u32(&w, c->lstm_epochs);
+    for (uint32_t j = 0; j < c->nh; j++)
+        w_u32(&w, c->horizons[j]);
+    for (uint32_t m = 0; m < c->nm; m++) {
+        char name[ENS_NAME_BYTES];
+        name_bytes(c->members[m], name);
+        w_bytes(&w, name, sizeof name);
+    }
+    w_u64(&w, s->pos);
+    w_u64(&w, s->observed);
+    w_u64(&w, s->n_diff);
+    w_f64(&w, s->last);
+    w_f64(&w, s->abs_diff_sum);
+    for (uint32_t j = 0; j < c->nh; j++) {
+        const hstate *hs = &s->hs[j];
+        const uint32_t u[10] = {hs->h,     hs->every, hs->scored, hs->q_head, hs->q_n,
+                                hs->err_head, hs->err_n, hs->lo,  hs->nrec,   hs->nsamp};
+        for (int i = 0; i < 10; i++)
+            w_u32(&w, u[i]);
+        for (uint32_t m = 0; m < c->nm; m++)
+            w_f64(&w, hs->mae[m]);
+        w_f64(&w, hs->mae_ens);
+        for (uint32_t i = 0; i < ENS_PENDING; i++) {
+            const pending *p = &hs->q[i];
+            w_u64(&w, p->due);
+            w_u64(&w, p->probe_due);
+            for (uint32_t m = 0; m < c->nm; m++)
+                w_f64(&w, p->f[m]);
+            for (uint32_t m = 0; m < c->nm; m++)
+                w_f64(&w, p->fp[m]);
+            w_f64(&w, p->ens);
+        }
+        for (uint32_t i = 0; i < ENS_ERRORS; i++) {
+            uint32_t bits;
+            memcpy(&bits, &hs->err[i], sizeof bits);
+            w_u32(&w, bits);
+        }
+    }
+    for (uint32_t m = 0; m < c->nm; m++) {
+        size_t at = w.n + 4;
+        int room = w.buf && at <= w.cap;
+        size_t k = c->members[m]->save(member_c(s, m), room ? w.buf + at : NULL,
+                                       room ? w.cap - at : 0);
+        w_u32(&w, (uint32_t)k);
+        w.n += k;
+    }
+    if (w.buf && w.n + 4 <= w.cap) {
+        uint32_t crc = mai_crc32(w.buf, w.n);
+        w_u32(&w, crc);
+    } else {
+        w.n += 4;
+    }
+    return w.n;
+}
+
+/* Reads the saved config into out (cfg's member table, the saved seasons). Returns 0,
+ * -MAI_EPROTO or -MAI_EINVAL as ens_load. */
+static int load_config(rcur *r, const ens_config *cfg, ens_config *out)
+{
+    const uint8_t *head = r_take(r, 8);
+    if (!head || memcmp(head, "ENSM", 4) != 0 || head[4] != ENS_SAVE_VERSION || head[7] != 0)
+        return -MAI_EPROTO;
+    if (head[5] != cfg->nm || head[6] != cfg->nh)
+        return -MAI_EINVAL;
+    *out = *cfg;
+    double step = r_f64(r);
+    out->p.season_day = r_u32(r);
+    out->p.season_week = r_u32(r);
+    uint32_t hist = r_u32(r), warm = r_u32(r), seq = r_u32(r), epochs = r_u32(r);
+    int same = step == cfg->p.step_s && hist == cfg->p.max_history &&
+               warm == cfg->warm_points && seq == cfg->lstm_seq_len && epochs == cfg->lstm_epochs;
+    for (uint32_t j = 0; j < cfg->nh; j++)
+        same &= r_u32(r) == cfg->horizons[j];
+    for (uint32_t m = 0; m < cfg->nm; m++) {
+        const uint8_t *name = r_take(r, ENS_NAME_BYTES);
+        char want[ENS_NAME_BYTES];
+        name_bytes(cfg->members[m], want);
+        same &= name && memcmp(name, want, sizeof want) == 0;
+    }
+    if (r->bad)
+        return -MAI_EPROTO;
+    if (!same || (out->p.season_week && !out->p.season_day) ||
+        ens_state_size(out) > ens_state_size(cfg))
+        return -MAI_EINVAL;
+    return 0;
+}
+
+static int load_body(ens_state *s, rcur *r)
+{
+    const ens_config *c = &s->cfg;
+    s->pos = r_u64(r);
+    s->observed = r_u64(r);
+    s->n_diff = r_u64(r);
+    s->last = r_f64(r);
+    s->abs_diff_sum = r_f64(r);
+    if (s->observed > s->pos || s->n_diff > s->observed)
+        return -MAI_EPROTO;
+    for (uint32_t j = 0; j < c->nh; j++) {
+        hstate *hs = &s->hs[j];
+        uint32_t u[10];
+        for (int i = 0; i < 10; i++)
+            u[i] = r_u32(r);
+        /* h, every and lo are what ens_init derived from the config: they must agree */
+        if (u[0] != hs->h || u[1] != hs->every || u[7] != hs->lo || u[3] >= ENS_PENDING ||
+            u[4] > ENS_PENDING || u[5] >= ENS_ERRORS || u[6] > ENS_ERRORS)
+            return -MAI_EPROTO;
+        hs->scored = u[2];
+        hs->q_head = u[3];
+        hs->q_n = u[4];
+        hs->err_head = u[5];
+        hs->err_n = u[6];
+        hs->nrec = u[8];
+        hs->nsamp = u[9];
+        for (uint32_t m = 0; m < c->nm; m++)
+            hs->mae[m] = r_f64(r);
+        hs->mae_ens = r_f64(r);
+        for (uint32_t i = 0; i < ENS_PENDING; i++) {
+            pending *p = &hs->q[i];
+            p->due = r_u64(r);
+            p->probe_due = r_u64(r);
+            for (uint32_t m = 0; m < c->nm; m++)
+                p->f[m] = r_f64(r);
+            for (uint32_t m = 0; m < c->nm; m++)
+                p->fp[m] = r_f64(r);
+            p->ens = r_f64(r);
+        }
+        for (uint32_t i = 0; i < ENS_ERRORS; i++) {
+            uint32_t bits = r_u32(r);
+            memcpy(&hs->err[i], &bits, sizeof bits);
+        }
+    }
+    for (uint32_t m = 0; m < c->nm; m++) {
+        uint32_t k = r_u32(r);
+        const uint8_t *blob = r_take(r, k);
+        if (!blob || c->members[m]->load(member(s, m), &c->p, blob, k) != 0)
+            return -MAI_EPROTO;
+    }
+    return r->bad ? -MAI_EPROTO : 0;
+}
+
+int ens_load(void *state, const ens_config *cfg, const uint8_t *buf, size_t n)
+{
+    if (ens_init(state, cfg) != 0)
+        return -MAI_EINVAL;
+    if (!buf || n < 12 || le_get_u32(buf + n - 4) != mai_crc32(buf, n - 4))
+        return -MAI_EPROTO;
+    rcur r = {buf, n - 4, 0, 0};
+    ens_config saved;
+    int rc = load_config(&r, cfg, &saved);
+    if (rc == 0)
+        rc = ens_init(state, &saved);
+    if (rc == 0)
+        rc = load_body(state, &r);
+    if (rc == 0 && r.at != r.n)
+        rc = -MAI_EPROTO;
+    if (rc != 0)
+        ens_init(state, cfg);
+    return rc;
 }

@@ -80,6 +80,21 @@ int ens_forecast(const void *state, size_t h, fc_output *out, void *work);
 
 void ens_get_info(const void *state, ens_info *out);
 
+/* Serialises the whole state (config with member names, counters, every horizon's error
+ * trackers, pending forecasts and conformal residuals, then each member's own save) into buf,
+ * little-endian, version-tagged, with a CRC-32 at the end. Returns the bytes needed; when that
+ * exceeds cap, buf holds nothing useful. */
+#define ENS_SAVE_VERSION 1
+size_t ens_save(const void *state, uint8_t *buf, size_t cap);
+
+/* Restores a state saved by ens_save into memory sized for cfg (ens_state_size(cfg) bytes,
+ * ENS_ALIGN aligned). The saved config must match cfg (members by name, horizons, step, history,
+ * LSTM options) apart from the seasons a fit chose, which must fit in cfg's. Returns 0,
+ * -MAI_EPROTO for a malformed or corrupt buffer (bad magic, newer version, CRC, a member that
+ * refuses its part), -MAI_EINVAL for a state of another shape; on error the state is left
+ * initialised empty for cfg. */
+int ens_load(void *state, const ens_config *cfg, const uint8_t *buf, size_t n);
+
 /* Member m's own forecast (backtests compare members with the ensemble). Returns 0, or
  * -MAI_EINVAL for a member index out of range or h == 0. */
 int ens_member_forecast(const void *state, uint32_t m, size_t h, fc_output *out);

@@ -141,3 +141,49 @@ ring_agg_slot ring_agg_get(const ring_agg *r, int64_t b)
     }
     return r->slot[slot_of(b, r->cap)];
 }
+
+/* The bucket range a restore keeps: count clipped to cap, and the index of the first kept value. */
+static int restore_range(int64_t last, uint32_t *count, uint32_t cap, uint32_t *skip)
+{
+    if (*count > 0 && (last == RING_EMPTY || last < INT64_MIN + (int64_t)*count))
+        return -1;
+    *skip = *count > cap ? *count - cap : 0;
+    *count -= *skip;
+    return 0;
+}
+
+int ring_restore(ring *r, int64_t last, uint32_t count, const float *vals, double cur_sum,
+                 uint32_t cur_n)
+{
+    uint32_t skip;
+    if (restore_range(last, &count, r->cap, &skip) != 0)
+        return -1;
+    ring_clear(r);
+    if (count == 0)
+        return 0;
+    for (uint32_t i = 0; i < count; i++)
+        r->slot[slot_of(last - (int64_t)count + 1 + i, r->cap)] = vals[skip + i];
+    r->count = count;
+    r->last = last;
+    r->cur_sum = cur_sum;
+    r->cur_n = cur_n;
+    return 0;
+}
+
+int ring_agg_restore(ring_agg *r, int64_t last, uint32_t count, const ring_agg_slot *vals,
+                     double cur_sum, uint32_t cur_n)
+{
+    uint32_t skip;
+    if (restore_range(last, &count, r->cap, &skip) != 0)
+        return -1;
+    ring_agg_clear(r);
+    if (count == 0)
+        return 0;
+    for (uint32_t i = 0; i < count; i++)
+        r->slot[slot_of(last - (int64_t)count + 1 + i, r->cap)] = vals[skip + i];
+    r->count = count;
+    r->last = last;
+    r->cur_sum = cur_sum;
+    r->cur_n = cur_n;
+    return 0;
+}

@@ -53,6 +53,14 @@ ring_agg_slot ring_agg_get(const ring_agg *r, int64_t b);
  * of out[0]. Returns the number copied. */
 size_t ring_copy(const ring *r, float *out, size_t max, int64_t *first);
 
+/* Puts a saved ring back: vals[0..count) are buckets last - count + 1 .. last, oldest first
+ * (only the newest cap are kept when count > cap); cur_sum and cur_n are the newest bucket's
+ * running mean. Returns 0, or -1 for count > 0 with last == RING_EMPTY. */
+int ring_restore(ring *r, int64_t last, uint32_t count, const float *vals, double cur_sum,
+                 uint32_t cur_n);
+int ring_agg_restore(ring_agg *r, int64_t last, uint32_t count, const ring_agg_slot *vals,
+                     double cur_sum, uint32_t cur_n);
+
 /* Empties the ring (keeps its memory). */
 void ring_clear(ring *r);
 void ring_agg_clear(ring_agg *r);

@@ -725,6 +725,20 @@ static void test_arima_truncated_or_garbled_load_is_eproto(void **unused)
         bad[48 + i] = (uint8_t)(bits >> (8 * i));       /* phi[0] = 2: not stationary */
     reseal(bad, need);
     assert_int_equal(arima_ops.load(g.state, &g.prm, bad, need), -MAI_EPROTO);
+    /* An MA(3) a fit ended with, on the invertibility boundary by rounding: it loads. */
+    memcpy(bad, buf, need);
+    bad[7] = 3;
+    const double ma3[3] = {-0.99999977492898551, -0.99999999999915201, 0.99999977492967584};
+    for (int j = 0; j < 3; j++) {
+        memcpy(&bits, &ma3[j], sizeof bits);
+        for (int i = 0; i < 8; i++)
+            bad[48 + 8 * (3 + j) + i] = (uint8_t)(bits >> (8 * i));
+    }
+    reseal(bad, need);
+    assert_int_equal(arima_ops.load(g.state, &g.prm, bad, need), 0);
+    bad[48 + 8 * 3 + 7] = 0x40;                         /* theta[0] = 2 and more: refused */
+    reseal(bad, need);
+    assert_int_equal(arima_ops.load(g.state, &g.prm, bad, need), -MAI_EPROTO);
     memcpy(bad, buf, need);
     bad[48 + 8 * 17 + 7] = 0x7F;
     bad[48 + 8 * 17 + 6] = 0xF8;                        /* last value = NaN */

@@ -135,6 +135,7 @@ static void test_config_defaults_match_seed(void **state)
     assert_int_equal(c.training, 0);
     assert_int_equal(c.forecast, 0);
     assert_int_equal(c.interval_s, 15);
+    assert_int_equal(c.snapshot_interval_s, 300);
     assert_int_equal(c.show_backtest, 0);
     assert_string_equal(c.disk_retrain, "");
     assert_string_equal(c.io_net_retrain, "");
@@ -616,6 +617,9 @@ static void test_config_interval_accepts_zero(void **state)
     assert_int_equal(c.interval_s, 30);
     assert_int_equal(load_flag(&c, err, "--interval", "86400"), 0);
     assert_int_equal(c.interval_s, 86400);
+    assert_int_equal(load_flag(&c, err, "--snapshot-interval", "0"), 0);
+    assert_int_equal(c.snapshot_interval_s, 0);
+    assert_rejected(LOAD(&c, err, "--snapshot-interval", "-5"), err, "--snapshot-interval");
     assert_rejected(load_flag(&c, err, "--interval", "86401"), err, "--interval=\"86401\"");
     assert_rejected(load_flag(&c, err, "--interval", "15s"), err, "--interval=\"15s\"");
     assert_rejected(load_flag(&c, err, "--interval", ""), err, "--interval=\"\"");

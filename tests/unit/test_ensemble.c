@@ -3,7 +3,9 @@
  * constant, trend and daily season are followed; gaps and stale markers never give NaN; the
  * weights favour the member that fits the series (naive on a random walk, a seasonal member on
  * a seasonal series, at the daily horizon too); the empirical 80% interval covers about 80%;
- * bad configs are refused; the same input gives the same bits. */
+ * bad configs are refused; the same input gives the same bits; ens_save/ens_load round-trip a
+ * fitted state (LSTM member included) bit for bit and refuse corrupt, truncated, newer-version
+ * and other-shape buffers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "models/base.h"
+#include "models/codec.h"
 #include "models/ensemble.h"
 #include "models/naive.h"
 
@@ -486,6 +489,175 @@ static void test_ensemble_is_deterministic(void **state)
     assert_memory_equal(ia.mae, ib.mae, sizeof ia.mae);
 }
 
+/* A fitted ensemble with every member (LSTM too), scored forecasts, pending ones and conformal
+ * residuals; season_day as given (0: the shape a fit picks when it finds no season). */
+static void fitted_with_lstm(ens *e, uint32_t season_day, size_t n)
+{
+    const uint32_t hz[] = {1, 6, DAY};
+    fc_params p = {.step_s = 300, .season_day = season_day, .max_history = 500};
+    ens_config_default(&e->c, &p, hz, 3);
+    assert_int_equal(ens_config_add_lstm(&e->c, 8, 1), 0);
+    size_t ss = mai_round_up(ens_state_size(&e->c), ENS_ALIGN);
+    size_t ws = mai_round_up(ens_work_size(&e->c, MAXH), ENS_ALIGN);
+    size_t fs = mai_round_up(ens_fit_scratch_size(&e->c, n) + 64, ENS_ALIGN);
+    e->st = aligned_alloc(ENS_ALIGN, ss);
+    e->work = aligned_alloc(ENS_ALIGN, ws);
+    e->scratch = aligned_alloc(ENS_ALIGN, fs);
+    assert_int_equal(ens_init(e->st, &e->c), 0);
+    rng_seed(7);
+    double y[12 * DAY];
+    assert_true(n + 40 <= sizeof y / sizeof y[0]);
+    for (size_t i = 0; i < n + 40; i++)
+        y[i] = seasonal(i, 20, 4) + 0.02 * (double)i + 0.7 * rng_gauss();
+    y[n / 2] = NAN;
+    ens_fit(e->st, y, n, 0, e->scratch, e->work);
+    for (size_t i = n; i < n + 40; i++)
+        ens_update(e->st, y[i], e->work);
+}
+
+/* A state buffer for cfg filled with garbage, as a restart would find it. */
+static void *garbage_state(const ens_config *c)
+{
+    size_t ss = mai_round_up(ens_state_size(c), ENS_ALIGN);
+    void *st = aligned_alloc(ENS_ALIGN, ss);
+    assert_non_null(st);
+    memset(st, 0xA5, ss);
+    return st;
+}
+
+static uint8_t *save_alloc(const void *st, size_t *n)
+{
+    *n = ens_save(st, NULL, 0);
+    uint8_t *b = malloc(*n);
+    assert_non_null(b);
+    assert_int_equal(ens_save(st, b, *n), *n);
+    return b;
+}
+
+static void assert_same_forecast(const void *a, const void *b, void *work)
+{
+    static fc fa, fb;
+    fc_init(&fa);
+    fc_init(&fb);
+    assert_int_equal(ens_forecast(a, MAXH, &fa.o, work), 0);
+    assert_int_equal(ens_forecast(b, MAXH, &fb.o, work), 0);
+    assert_memory_equal(fa.mean, fb.mean, sizeof fa.mean);
+    assert_memory_equal(fa.lo80, fb.lo80, sizeof fa.lo80);
+    assert_memory_equal(fa.hi95, fb.hi95, sizeof fa.hi95);
+}
+
+static void test_ensemble_save_load_round_trips_bit_for_bit(void **state)
+{
+    (void)state;
+    uint32_t seasons[2] = {DAY, 0};
+    for (int k = 0; k < 2; k++) {
+        ens e;
+        fitted_with_lstm(&e, seasons[k], 6 * DAY);
+        ens_info before;
+        ens_get_info(e.st, &before);
+        assert_true(before.scored[0] > 0 && before.errors[0] > 0);
+        size_t n;
+        uint8_t *a = save_alloc(e.st, &n);
+        void *st = garbage_state(&e.c);
+        assert_int_equal(ens_load(st, &e.c, a, n), 0);
+        size_t n2;
+        uint8_t *b = save_alloc(st, &n2);
+        assert_int_equal(n2, n);
+        assert_memory_equal(a, b, n);
+        ens_info after;
+        ens_get_info(st, &after);
+        assert_memory_equal(&before, &after, sizeof before);
+        assert_same_forecast(e.st, st, e.work);
+        /* and they go on the same way */
+        for (int i = 0; i < 30; i++) {
+            double y = 20 + 4 * sin(i * 0.3) + (i == 11 ? NAN : 0.1 * i);
+            ens_update(e.st, y, e.work);
+            ens_update(st, y, e.work);
+        }
+        assert_same_forecast(e.st, st, e.work);
+        free(b);
+        b = save_alloc(st, &n2);
+        uint8_t *c = save_alloc(e.st, &n);
+        assert_int_equal(n2, n);
+        assert_memory_equal(b, c, n);
+        free(a);
+        free(b);
+        free(c);
+        free(st);
+        ens_free(&e);
+    }
+}
+
+static void test_ensemble_load_keeps_a_smaller_season_in_a_larger_shape(void **state)
+{
+    (void)state;
+    ens e;
+    fitted_with_lstm(&e, 0, 6 * DAY);        /* the fit found no season */
+    size_t n;
+    uint8_t *a = save_alloc(e.st, &n);
+    ens_config big = e.c;                     /* the shape the cycle sizes for: with a season */
+    big.p.season_day = DAY;
+    void *st = garbage_state(&big);
+    assert_int_equal(ens_load(st, &big, a, n), 0);
+    size_t n2;
+    uint8_t *b = save_alloc(st, &n2);
+    assert_int_equal(n2, n);
+    assert_memory_equal(a, b, n);
+    assert_same_forecast(e.st, st, e.work);
+    free(a);
+    free(b);
+    free(st);
+    ens_free(&e);
+}
+
+static void test_ensemble_load_refuses_corrupt_truncated_newer_and_other_shapes(void **state)
+{
+    (void)state;
+    ens e;
+    fitted_with_lstm(&e, DAY, 6 * DAY);
+    size_t n;
+    uint8_t *a = save_alloc(e.st, &n);
+    void *st = garbage_state(&e.c);
+    static fc f;
+    /* every truncation, walked with a stride (and the last few bytes one by one) */
+    for (size_t k = 0; k < n; k += (k + 16 < n ? 97 : 1))
+        assert_int_equal(ens_load(st, &e.c, a, k), -MAI_EPROTO);
+    /* byte flips: the CRC-32 catches each */
+    rng_seed(3);
+    for (int t = 0; t < 300; t++) {
+        size_t at = (size_t)(rng_uniform() * (double)n);
+        uint8_t old = a[at];
+        a[at] ^= (uint8_t)(1 + (int)(rng_uniform() * 255));
+        assert_int_not_equal(ens_load(st, &e.c, a, n), 0);
+        a[at] = old;
+    }
+    /* a newer version with a valid CRC */
+    a[4] = ENS_SAVE_VERSION + 1;
+    le_put_u32(a + n - 4, mai_crc32(a, n - 4));
+    assert_int_equal(ens_load(st, &e.c, a, n), -MAI_EPROTO);
+    a[4] = ENS_SAVE_VERSION;
+    le_put_u32(a + n - 4, mai_crc32(a, n - 4));
+    /* other shapes: another horizon, no LSTM member, a season the memory cannot hold */
+    ens_config other = e.c;
+    other.horizons[1] = 7;
+    assert_int_equal(ens_load(st, &other, a, n), -MAI_EINVAL);
+    other = e.c;
+    other.nm--;
+    assert_int_equal(ens_load(st, &other, a, n), -MAI_EINVAL);
+    other = e.c;
+    other.p.season_day = 0;
+    assert_int_equal(ens_load(st, &other, a, n), -MAI_EINVAL);
+    /* after a refusal the state is empty and usable; the intact buffer still loads */
+    fc_init(&f);
+    assert_int_equal(ens_forecast(st, MAXH, &f.o, e.work), 0);
+    assert_true(isfinite(f.mean[0]));
+    assert_int_equal(ens_load(st, &e.c, a, n), 0);
+    assert_same_forecast(e.st, st, e.work);
+    free(a);
+    free(st);
+    ens_free(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +671,9 @@ int main(void)
         cmocka_unit_test(test_ensemble_init_refuses_bad_configs),
         cmocka_unit_test(test_ensemble_forecast_zero_steps_is_einval),
         cmocka_unit_test(test_ensemble_is_deterministic),
+        cmocka_unit_test(test_ensemble_save_load_round_trips_bit_for_bit),
+        cmocka_unit_test(test_ensemble_load_keeps_a_smaller_season_in_a_larger_shape),
+        cmocka_unit_test(test_ensemble_load_refuses_corrupt_truncated_newer_and_other_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

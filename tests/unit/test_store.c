@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/unit/test_store.c -- the series store: gauges and counters into rings, metadata-driven
- * kinds, duplicates, out-of-order, stale markers, the series limit, and concurrent ingest. */
+ * kinds, duplicates, out-of-order, stale markers, the series limit, and concurrent ingest;
+ * store_save/store_load round-trip labels, kinds, counter state and rings bit for bit. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -412,6 +413,219 @@ static void test_store_skips_invalid_series(void **state)
     store_destroy(s);
 }
 
+/* Records of store_save, kept in memory (one buffer, length-prefixed). */
+typedef struct recs {
+    uint8_t *p;
+    size_t n, cap, count;
+} recs;
+
+static int keep_record(void *ctx, const uint8_t *rec, size_t n)
+{
+    recs *r = ctx;
+    if (r->n + n + 8 > r->cap) {
+        r->cap = (r->n + n + 8) * 2;
+        r->p = realloc(r->p, r->cap);
+        assert_non_null(r->p);
+    }
+    memcpy(r->p + r->n, &n, sizeof n);
+    memcpy(r->p + r->n + 8, rec, n);
+    r->n += n + 8;
+    r->count++;
+    return 0;
+}
+
+/* Walks the records: *at is advanced; returns the record or NULL at the end. */
+static const uint8_t *next_record(const recs *r, size_t *at, size_t *n)
+{
+    if (*at >= r->n)
+        return NULL;
+    memcpy(n, r->p + *at, sizeof *n);
+    const uint8_t *p = r->p + *at + 8;
+    *at += *n + 8;
+    return p;
+}
+
+static int cmp_bytes(const void *a, const void *b)
+{
+    const uint8_t *const *x = a, *const *y = b;
+    size_t nx, ny;
+    memcpy(&nx, *x - 8, sizeof nx);
+    memcpy(&ny, *y - 8, sizeof ny);
+    int c = memcmp(*x, *y, nx < ny ? nx : ny);
+    return c ? c : (nx > ny) - (nx < ny);
+}
+
+/* Both stores save the same records (in any order: table order depends on insertion). */
+static void assert_same_records(store *a, store *b)
+{
+    recs ra = {0}, rb = {0};
+    assert_int_equal(store_save(a, keep_record, &ra), 0);
+    assert_int_equal(store_save(b, keep_record, &rb), 0);
+    assert_int_equal(ra.count, rb.count);
+    assert_int_equal(ra.n, rb.n);
+    const uint8_t **la = malloc(ra.count * sizeof *la), **lb = malloc(rb.count * sizeof *lb);
+    size_t at = 0, n, i = 0;
+    const uint8_t *p;
+    while ((p = next_record(&ra, &at, &n)))
+        la[i++] = p;
+    at = 0;
+    i = 0;
+    while ((p = next_record(&rb, &at, &n)))
+        lb[i++] = p;
+    qsort(la, ra.count, sizeof *la, cmp_bytes);
+    qsort(lb, rb.count, sizeof *lb, cmp_bytes);
+    for (i = 0; i < ra.count; i++)
+        assert_int_equal(cmp_bytes(&la[i], &lb[i]), 0);
+    free(la);
+    free(lb);
+    free(ra.p);
+    free(rb.p);
+}
+
+static const char *const REQS[] = {"__name__", "http_requests", "code", "200", NULL};
+static const char *const DISK[] = {"__name__", "disk_used", "mount", "/", NULL};
+
+/* Gauges with gaps and a wrapped fine ring, a counter by name and one by metadata (with a reset),
+ * a stale series. t0 in ms; k rounds of samples 20 s apart. */
+static void fill_mixed(store *s, int64_t t0, int rounds)
+{
+    rw_metadata m = {S("http_requests"), RW_TYPE_COUNTER};
+    store_set_metadata(s, &m, 1);
+    req_builder *b = malloc(sizeof *b);
+    for (int r = 0; r < rounds; r++) {
+        rb_init(b);
+        int64_t t = t0 + (int64_t)r * 20000;
+        rw_series *se = rb_series(b, UP);
+        rb_sample(b, se, t, r % 7 == 3 ? NAN : 1.0 + 0.25 * (r % 5));
+        se = rb_series(b, CPU);
+        rb_sample(b, se, t, 1000.0 + 3.5 * r);
+        se = rb_series(b, REQS);
+        rb_sample(b, se, t, r == 40 ? 2.0 : 100.0 + 7 * r);     /* a reset at round 40 */
+        if (r % 30 < 20) {                                       /* gaps of 10 rounds */
+            se = rb_series(b, DISK);
+            rb_sample(b, se, t, 1e9 + 12345.678 * r);
+        }
+        store_result res;
+        ingest(s, b, &res);
+    }
+    rb_init(b);
+    double stale;
+    uint64_t bits = 0x7ff0000000000002ULL;
+    memcpy(&stale, &bits, sizeof stale);
+    rw_series *se = rb_series(b, DISK);
+    rb_sample(b, se, t0 + (int64_t)rounds * 20000, stale);
+    store_result res;
+    ingest(s, b, &res);
+    free(b);
+}
+
+static store *reload(store *from, const store_config *c, int *failures)
+{
+    store *to = NULL;
+    assert_int_equal(store_create(c, &to), 0);
+    recs r = {0};
+    assert_int_equal(store_save(from, keep_record, &r), 0);
+    size_t at = 0, n;
+    const uint8_t *p;
+    *failures = 0;
+    while ((p = next_record(&r, &at, &n)))
+        *failures += store_load(to, p, n) != 0;
+    free(r.p);
+    return to;
+}
+
+static void test_store_save_load_round_trips_bit_for_bit(void **state)
+{
+    (void)state;
+    store *a = make_store(100, 4);
+    fill_mixed(a, 1700000000000LL, 300);            /* 100 min: the 60-slot fine ring wraps */
+    store_config c = {.shards = 8, .max_series = 100, .fine_cap = 60, .fine_step_ms = 60000,
+                      .coarse_cap = 24, .coarse_step_ms = 3600000};   /* other shard count */
+    int failures;
+    store *b = reload(a, &c, &failures);
+    assert_int_equal(failures, 0);
+    assert_same_records(a, b);
+    store_stats sa, sb;
+    store_get_stats(a, &sa);
+    store_get_stats(b, &sb);
+    assert_int_equal(sa.series, 4);
+    assert_int_equal(sb.series, sa.series);
+    assert_int_equal(sb.active, sa.active);
+    assert_int_equal(sb.metadata_families, sa.metadata_families);
+    store_series_info ia, ib;
+    const char *const *all[] = {UP, CPU, REQS, DISK};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(info_of(a, all[i], &ia), 0);
+        assert_int_equal(info_of(b, all[i], &ib), 0);
+        assert_memory_equal(&ia, &ib, sizeof ia);
+        float fa[60], fb[60];
+        int64_t f0a, f0b;
+        long na = ring_of(a, all[i], fa, 60, &f0a), nb = ring_of(b, all[i], fb, 60, &f0b);
+        assert_int_equal(na, nb);
+        assert_true(f0a == f0b);
+        assert_memory_equal(fa, fb, (size_t)na * sizeof *fa);
+    }
+    /* both go on the same way: counter state, running means and staleness came back */
+    fill_mixed(a, 1700000000000LL + 300 * 20000 + 10000, 50);
+    fill_mixed(b, 1700000000000LL + 300 * 20000 + 10000, 50);
+    assert_same_records(a, b);
+    store_destroy(a);
+    store_destroy(b);
+}
+
+static void test_store_load_refuses_bad_records_and_other_steps(void **state)
+{
+    (void)state;
+    store *a = make_store(100, 4);
+    fill_mixed(a, 1700000000000LL, 100);
+    recs r = {0};
+    assert_int_equal(store_save(a, keep_record, &r), 0);
+    store *b = make_store(100, 4);
+    size_t at = 0, n;
+    const uint8_t *p;
+    while ((p = next_record(&r, &at, &n))) {
+        for (size_t k = 0; k < n; k++)              /* every truncation */
+            assert_int_equal(store_load(b, p, k), -MAI_EPROTO);
+        assert_int_equal(store_load(b, p, n), 0);
+        if (p[0] == 'S')                            /* a series twice */
+            assert_int_equal(store_load(b, p, n), -MAI_EPROTO);
+    }
+    store_stats st;
+    store_get_stats(b, &st);
+    assert_int_equal(st.series, 4);
+    store_destroy(b);
+
+    store_config c = {.shards = 4, .max_series = 100, .fine_cap = 60, .fine_step_ms = 30000,
+                      .coarse_cap = 24, .coarse_step_ms = 3600000};
+    int failures;
+    b = reload(a, &c, &failures);                   /* another fine step: nothing restored */
+    assert_int_equal(failures, 4);
+    store_get_stats(b, &st);
+    assert_int_equal(st.series, 0);
+    store_destroy(b);
+
+    c.fine_step_ms = 60000;
+    c.max_series = 2;
+    b = reload(a, &c, &failures);                   /* the series limit holds */
+    assert_int_equal(failures, 2);
+    store_destroy(b);
+
+    c.max_series = 100;
+    c.fine_cap = 10;                                /* a smaller ring keeps the newest buckets */
+    b = reload(a, &c, &failures);
+    assert_int_equal(failures, 0);
+    float fa[60], fb[60];
+    int64_t f0a, f0b;
+    long na = ring_of(a, UP, fa, 60, &f0a), nb = ring_of(b, UP, fb, 60, &f0b);
+    assert_int_equal(nb, 10);
+    assert_true(na > 10);
+    assert_true(f0b == f0a + (na - 10));
+    assert_memory_equal(fa + (na - 10), fb, 10 * sizeof *fb);
+    store_destroy(b);
+    free(r.p);
+    store_destroy(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +642,8 @@ int main(void)
         cmocka_unit_test(test_store_coarse_ring_keeps_hourly_means),
         cmocka_unit_test(test_store_concurrent_ingest_loses_nothing),
         cmocka_unit_test(test_store_skips_invalid_series),
+        cmocka_unit_test(test_store_save_load_round_trips_bit_for_bit),
+        cmocka_unit_test(test_store_load_refuses_bad_records_and_other_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
