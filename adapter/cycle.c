@@ -48,6 +48,7 @@ typedef struct part {
     uint64_t points;                /* buckets fed, gaps included */
     uint64_t fitted_at;             /* points at the last fit; 0 = never fitted */
     int force_fit;                  /* a retrain request: fit at the next chance, past budget */
+    int64_t fitted_unix;            /* wall clock of the last fit, unix seconds; 0 = never */
 } part;
 
 typedef struct model_entry {
@@ -96,6 +97,7 @@ struct cycle {
     int stop;
     /* retrain requests (under mu): the newest pending pair, and what was applied */
     retrain_spec *want[2];          /* [RETRAIN_DISK], [RETRAIN_IO_NET]; NULL = none */
+    int want_all;                   /* --training: every series, catalogue or not */
     uint64_t retrain_seq, retrain_done;
     size_t retrain_matched;
 };
@@ -474,6 +476,7 @@ static void fit(cycle *c, model_entry *e, part *p, int coarse)
         p->points = n;
     p->fitted_at = p->points;
     p->force_fit = 0;
+    p->fitted_unix = (int64_t)time(NULL);
 }
 
 
@@ -666,13 +669,21 @@ static void apply_retrain(cycle *c)
     pthread_mutex_lock(&c->mu);
     retrain_spec *want[2] = {c->want[0], c->want[1]};
     uint64_t seq = c->retrain_seq;
+    int all = c->want_all;
     c->want[0] = c->want[1] = NULL;
+    c->want_all = 0;
     pthread_mutex_unlock(&c->mu);
     if (seq == c->retrain_done)
         return;
     size_t matched = 0;
     for (size_t k = 0; k < c->n; k++) {
         model_entry *e = c->entries[k];
+        if (all) {
+            e->fine.force_fit = e->fine.used;
+            e->coarse.force_fit = e->coarse.used;
+            matched++;
+            continue;
+        }
         if (!e->sig)
             continue;
         const char *inst = entry_label(e, "instance");
@@ -691,8 +702,11 @@ static void apply_retrain(cycle *c)
             matched++;
         }
     }
-    log_msg(LOG_INFO, "retrain: %zu catalogue series named (disk %s, I/O and network %s)",
-            matched, want[0] ? "requested" : "-", want[1] ? "requested" : "-");
+    if (all)
+        log_msg(LOG_INFO, "training: every one of the %zu modelled series is fitted again", matched);
+    else
+        log_msg(LOG_INFO, "retrain: %zu catalogue series named (disk %s, I/O and network %s)",
+                matched, want[0] ? "requested" : "-", want[1] ? "requested" : "-");
     free(want[0]);
     free(want[1]);
     pthread_mutex_lock(&c->mu);
@@ -742,6 +756,38 @@ int cycle_retrain(cycle *c, const retrain_spec *disk, const retrain_spec *io_net
     }
     pthread_mutex_unlock(&c->mu);
     return rc;
+}
+
+void cycle_visit_models(cycle *c, int (*fn)(const cycle_model_view *v, void *ctx), void *ctx)
+{
+    const char *lab[2 * 64];
+    for (size_t k = 0; k < c->n; k++) {
+        const model_entry *e = c->entries[k];
+        uint32_t nl = e->nlabels < 64 ? e->nlabels : 64;
+        for (uint32_t i = 0; i < 2 * nl; i++)
+            lab[i] = e->labels[i]->s;
+        cycle_model_view v = {.ref = e->ref, .metric = e->metric, .labels = lab, .nlabels = nl,
+                              .sig = e->sig, .display = e->display};
+        const part *parts[2] = {&e->fine, &e->coarse};
+        for (int i = 0; i < 2; i++)
+            v.part[i] = (cycle_part_view){
+                .used = parts[i]->used,
+                .step_s = i ? (int64_t)c->cfg.coarse_step_s : (int64_t)c->cfg.fine_step_s,
+                .last_bucket = parts[i]->last_bucket, .points = parts[i]->points,
+                .fitted_at = parts[i]->fitted_at, .fitted_unix = parts[i]->fitted_unix,
+                .cfg = &parts[i]->cfg, .state = parts[i]->state};
+        if (fn(&v, ctx) != 0)
+            return;
+    }
+}
+
+void cycle_fit_all(cycle *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->want_all = 1;
+    c->retrain_seq++;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
 }
 
 void cycle_run_once(cycle *c)
@@ -1028,6 +1074,7 @@ static void save_part(sbuf *b, const part *p)
     sb_u64(b, (uint64_t)p->last_bucket);
     sb_u64(b, p->points);
     sb_u64(b, p->fitted_at);
+    sb_u64(b, (uint64_t)p->fitted_unix);
     size_t need = ens_save(p->state, NULL, 0);
     sb_u32(b, (uint32_t)need);
     uint8_t *q = sb_room(b, need);
@@ -1042,7 +1089,8 @@ int cycle_save(cycle *c, store_record_fn fn, void *ctx)
     for (size_t i = 0; i < c->n && rc == 0; i++) {
         const model_entry *e = c->entries[i];
         b.n = 0;
-        const uint8_t head[4] = {'E', (uint8_t)(e->fine.used | e->coarse.used << 1), 0, 0};
+        /* head[2]: record version; 1 adds each part's fit time */
+        const uint8_t head[4] = {'E', (uint8_t)(e->fine.used | e->coarse.used << 1), 1, 0};
         sb_put(&b, head, sizeof head);
         sb_u32(&b, e->nlabels);
         for (uint32_t k = 0; k < 2 * e->nlabels; k++) {
@@ -1091,17 +1139,18 @@ static uint64_t lb_u64(lbuf *r)
 }
 
 typedef struct saved_part {
-    int64_t last_bucket;
+    int64_t last_bucket, fitted_unix;
     uint64_t points, fitted_at;
     const uint8_t *blob;
     uint32_t len;
 } saved_part;
 
-static void read_part(lbuf *r, saved_part *sp)
+static void read_part(lbuf *r, saved_part *sp, int version)
 {
     sp->last_bucket = (int64_t)lb_u64(r);
     sp->points = lb_u64(r);
     sp->fitted_at = lb_u64(r);
+    sp->fitted_unix = version >= 1 ? (int64_t)lb_u64(r) : 0;
     sp->len = lb_u32(r);
     sp->blob = lb_take(r, sp->len);
 }
@@ -1135,6 +1184,7 @@ static int load_part(part *p, const saved_part *sp)
     p->last_bucket = sp->last_bucket;
     p->points = sp->points;
     p->fitted_at = sp->fitted_at;
+    p->fitted_unix = sp->fitted_unix;
     return 0;
 }
 
@@ -1142,7 +1192,7 @@ int cycle_load(cycle *c, const uint8_t *rec, size_t n)
 {
     lbuf r = {rec, n, 0, 0};
     const uint8_t *head = lb_take(&r, 4);
-    if (!head || head[0] != 'E' || head[1] > 3 || head[2] || head[3])
+    if (!head || head[0] != 'E' || head[1] > 3 || head[2] > 1 || head[3])
         return -MAI_EPROTO;
     uint32_t nl = lb_u32(&r);
     if (nl == 0 || (size_t)nl * 8 > n - r.at)
@@ -1164,7 +1214,7 @@ int cycle_load(cycle *c, const uint8_t *rec, size_t n)
     saved_part sp[2] = {{0}, {0}};
     for (int i = 0; i < 2; i++)
         if (head[1] >> i & 1)
-            read_part(&r, &sp[i]);
+            read_part(&r, &sp[i], head[2]);
     if (r.bad || r.at != r.n) {
         free(l);
         return -MAI_EPROTO;

@@ -12,6 +12,8 @@
 
 #include "adapter/naming.h"
 #include "adapter/retrain.h"
+#include "adapter/signals.h"
+#include "models/ensemble.h"
 #include "adapter/store.h"
 #include "exporter/results.h"
 
@@ -66,7 +68,36 @@ void cycle_destroy(cycle *c);
 int cycle_retrain(cycle *c, const retrain_spec *disk, const retrain_spec *io_net, double wait_s,
                   size_t *matched);
 
-/* Runs one cycle on the calling thread (tests; never while the thread runs). */
+/* A read-only view of one modelled series, for manifests and reports (cycle_visit_models). */
+typedef struct cycle_part_view {
+    int used;
+    int64_t step_s;                 /* bucket */
+    int64_t last_bucket;            /* newest bucket fed (bucket index: time = index * step_s) */
+    uint64_t points, fitted_at;     /* points fed; points at the last fit (0 = never fitted) */
+    int64_t fitted_unix;            /* wall clock of the last fit; 0 = never or unknown */
+    const ens_config *cfg;          /* the shape (members, horizons, seasons) */
+    const void *state;              /* the ensemble: ens_get_info(), ens_save() */
+} cycle_part_view;
+
+typedef struct cycle_model_view {
+    store_ref ref;                  /* for store_ring_since() */
+    const char *metric;
+    const char *const *labels;      /* 2 * nlabels: name, value, ... */
+    uint32_t nlabels;
+    const signal_def *sig;          /* catalogue signal or NULL */
+    const char *display;            /* "host02 (10.0.0.2)" or NULL */
+    cycle_part_view part[2];        /* fine, coarse */
+} cycle_model_view;
+
+/* Calls fn for every modelled series, in discovery order, on the calling thread: the cycle thread
+ * (after_cycle) or with the thread stopped. Stops when fn returns non-zero. */
+void cycle_visit_models(cycle *c, int (*fn)(const cycle_model_view *v, void *ctx), void *ctx);
+
+/* --training: every modelled series (discovered by then) is fitted again at the next cycle,
+ * whatever the budget. Any thread. */
+void cycle_fit_all(cycle *c);
+
+/* Runs one cycle on the calling thread (tests, one-shot runs; never while the thread runs). */
 void cycle_run_once(cycle *c);
 
 /* Starts the thread of a cycle created without it (after cycle_load); 0 or -MAI_ENOMEM. */

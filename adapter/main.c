@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "adapter/alert_sender.h"
 #include "adapter/config.h"
 #include "adapter/cycle.h"
 #include "adapter/http.h"
 #include "adapter/log.h"
+#include "adapter/manifest.h"
 #include "adapter/naming.h"
 #include "adapter/retrain.h"
 #include "adapter/predict.h"
@@ -26,18 +28,6 @@
 #include "adapter/write_handler.h"
 #include "models/anomaly.h"
 
-
-/* Seed features that arrive with later modules: accepted on the command line, reported here. */
-static void report_pending(const mai_config *cfg)
-{
-    struct { int on; const char *what; } pending[] = {
-        {cfg->training, "--training"},
-        {cfg->forecast, "--forecast"},
-    };
-    for (size_t i = 0; i < sizeof pending / sizeof pending[0]; i++)
-        if (pending[i].on)
-            log_msg(LOG_WARN, "%s is not yet available in this version; ignored", pending[i].what);
-}
 
 /* POST /api/v1/admin/retrain: waits up to 2 s for the cycle to apply the request, so that a
  * worker thread is never held for long. */
@@ -54,6 +44,8 @@ typedef struct snapshot_timer {
     cycle *cyc;
     int interval_s;             /* 0: only at shutdown */
     int64_t last_ns;
+    int backtest;               /* --training: the manifests' models are backtested */
+    double train_fraction;
 } snapshot_timer;
 
 static void take_snapshot(snapshot_timer *t, const char *why)
@@ -69,6 +61,17 @@ static void take_snapshot(snapshot_timer *t, const char *why)
             (unsigned long long)ss.series, (unsigned long long)ss.models,
             (unsigned long long)ss.bytes, ss.seconds, (unsigned long long)ss.digest.store,
             (unsigned long long)ss.digest.models);
+    /* the seed's manifests and per-model files, refreshed with every snapshot */
+    manifest_options mo = {.dir = t->dir, .backtest = t->backtest,
+                           .train_fraction = t->train_fraction,
+                           .console = t->backtest ? stdout : NULL};
+    manifest_stats ms;
+    if (manifest_write(t->cyc, t->st, &mo, &ms, err, sizeof err) != 0)
+        log_msg(LOG_WARN, "manifests not written (%s): %s", why, err);
+    else
+        log_msg(LOG_INFO, "manifests written to %s: %zu models (%zu disk, %zu I/O and network, "
+                "%zu host, pod and golden), %zu backtests", t->dir, ms.models, ms.disk, ms.io_net,
+                ms.layer, ms.backtests);
 }
 
 /* Runs on the cycle thread after each cycle: models are quiet, ingest goes on. */
@@ -80,6 +83,42 @@ static void periodic_snapshot(void *arg)
         return;
     take_snapshot(t, "periodic");
     t->last_ns = mai_monotonic_ns();
+}
+
+/* A single run (--training, or --interval 0): the history comes from VM_URL's query_range (after
+ * a restore, only the gap, unless --training), one model cycle runs on this thread (with
+ * --training every model is fitted again and the backtest table printed), the alerts go out once,
+ * the snapshot is written, and the process exits. */
+static int run_one_shot(const mai_config *cfg, store *st, cycle *cyc, results_box *box,
+                        snapshot_timer *snap, const snapshot_stats *restored)
+{
+    struct stat sb;
+    int64_t since = !cfg->training && restored->path[0] && stat(restored->path, &sb) == 0
+                        ? (int64_t)sb.st_mtime - 2 * cfg->step_s : 0;
+    pull_backfill_at_start(cfg, st, since);
+    if (cfg->training)
+        cycle_fit_all(cyc);
+    char err[512];
+    alert_sender *alerts = NULL;
+    if (alert_sender_from_config(cfg, box, &alerts, err, sizeof err) != 0) {
+        fprintf(stderr, "metrics-ai: %s\n", err);
+        return 1;
+    }
+    cycle_run_once(cyc);
+    if (alerts) {           /* deliver this cycle's alerts before exiting (bounded) */
+        alert_sender_notify(alerts);
+        for (int i = 0; i < 600 && alert_sender_delivered(alerts) == 0; i++)
+            nanosleep(&(struct timespec){0, 50000000}, NULL);
+        alert_sender_stop(alerts);
+    }
+    take_snapshot(snap, cfg->training ? "training" : "single run");
+    const results *r = results_acquire(box);
+    log_msg(LOG_INFO, "single run done: %llu models (%llu ready), %llu fits in %.3f s",
+            r ? (unsigned long long)r->models : 0ULL, r ? (unsigned long long)r->models_ready : 0ULL,
+            r ? (unsigned long long)r->fits : 0ULL, r ? r->fit_seconds : 0.0);
+    if (r)
+        results_release(box, r);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -109,7 +148,6 @@ int main(int argc, char **argv)
         return 0;
     }
     log_set_verbosity(cfg.verbose_level);
-    report_pending(&cfg);
     static retrain_spec retrain[2];    /* --disk-retrain, --io-net-retrain: checked now */
     if (retrain_parse(cfg.disk_retrain, RETRAIN_DISK, "--disk-retrain", &retrain[0], err,
                       sizeof err) != 0 ||
@@ -172,7 +210,7 @@ int main(int argc, char **argv)
         .st = st, .box = box, .fine_step_s = cfg.step_s, .coarse_step_s = cfg.coarse_step_s,
         .fine_cap = sc.fine_cap, .coarse_cap = sc.coarse_cap, .nh = (uint32_t)nh,
         .interval_s = cfg.interval_s > 0 ? (unsigned)cfg.interval_s : 15,
-        .max_models = cfg.max_models, .show_backtest = cfg.show_backtest,
+        .max_models = cfg.max_models, .show_backtest = cfg.show_backtest || cfg.training,
         .lstm_metrics = lstm_metrics, .lstm_seq_len = (uint32_t)cfg.lstm_seq_len,
         .lstm_epochs = (uint32_t)cfg.lstm_epochs,
         .console = cfg.verbose_level >= 0, .verbosity = cfg.verbose_level,
@@ -186,10 +224,15 @@ int main(int argc, char **argv)
         .anomaly_persistence = cfg.anomaly_persistence,
         .anomaly_threshold = cfg.anomaly_threshold,
         .fit_budget_s = 0.5 * (cfg.interval_s > 0 ? cfg.interval_s : 15)};
+    /* a single run fits what is due within one budget of 60 s; --training fits everything */
+    if (cfg.interval_s == 0 || cfg.training)
+        cc.fit_budget_s = 60;
     static snapshot_timer snap;
     snap = (snapshot_timer){.dir = cfg.model_files_dir, .st = st,
                             .interval_s = cfg.snapshot_interval_s,
-                            .last_ns = mai_monotonic_ns()};
+                            .last_ns = mai_monotonic_ns(),
+                            .backtest = cfg.training || (cfg.show_backtest && cfg.interval_s == 0),
+                            .train_fraction = cfg.train_fraction};
     cc.after_cycle = periodic_snapshot;
     cc.after_cycle_arg = &snap;
     for (int i = 0; i < nh && i < CYCLE_MAX_HORIZONS; i++)
@@ -206,6 +249,15 @@ int main(int argc, char **argv)
     snap.cyc = cyc;
     snapshot_stats restored;
     snapshot_restore(cfg.model_files_dir, st, cyc, &restored);
+    if (cfg.training || cfg.interval_s == 0) {
+        cycle_retrain(cyc, &retrain[0], &retrain[1], 0, NULL);
+        int code = run_one_shot(&cfg, st, cyc, box, &snap, &restored);
+        cycle_destroy(cyc);
+        naming_destroy(names);
+        results_box_destroy(box);
+        store_destroy(st);
+        return code;
+    }
     /* History on day one: with VM_URL set in the environment, backfill from its query_range
      * before the listener starts, so no remote write can make these samples out of order; after
      * a restore, only the gap since the snapshot was written. */

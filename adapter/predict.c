@@ -356,15 +356,6 @@ static void make_config(const predict_opts *o, double step, ens_config *cfg)
 }
 
 /* The shape for a fit on y[0..n): the daily season only when the data show one. */
-static ens_config fit_config(const ens_config *cfg, const double *y, size_t n)
-{
-    ens_config c = *cfg;
-    uint32_t day = cfg->p.season_day;
-    c.p.season_day = day ? season_detect(y, n, &day, 1, SEASON_MIN_ACF) : 0;
-    c.p.season_week = c.p.season_day * 7;
-    return c;
-}
-
 static void *alloc_aligned(size_t n)
 {
     return aligned_alloc(ENS_ALIGN, mai_round_up(n ? n : 1, ENS_ALIGN));
@@ -444,7 +435,7 @@ static int predict_series(const predict_opts *o, const char *path, FILE *out, do
         }
         if (i % o->refit_every == 0) {
             size_t start = oi + 1 > o->max_history ? oi + 1 - o->max_history : 0;
-            ens_config fit_cfg = fit_config(&cfg, g.y + start, oi + 1 - start);
+            ens_config fit_cfg = ens_config_for_data(&cfg, g.y + start, oi + 1 - start);
             ens_init(st, &fit_cfg);
             ens_fit(st, g.y + start, oi + 1 - start, 0, scratch, work);
         } else {
@@ -548,7 +539,7 @@ static int backtest_series(const predict_opts *o, const char *path, FILE *out)
     ens_config cfg;
     make_config(o, g.step, &cfg);
     size_t ntrain = (size_t)(o->train_fraction * (double)g.n);
-    ens_config fit_cfg = fit_config(&cfg, g.y, ntrain);
+    ens_config fit_cfg = ens_config_for_data(&cfg, g.y, ntrain);
     void *st = alloc_aligned(ens_state_size(&cfg));
     void *work = alloc_aligned(backtest_work_size(&cfg));
     void *scratch = alloc_aligned(ens_fit_scratch_size(&cfg, o->max_history) + 64);

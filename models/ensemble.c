@@ -24,6 +24,7 @@
 #include "hw.h"
 #include "lstm.h"
 #include "naive.h"
+#include "season.h"
 #include "prophet.h"
 
 #define MIN_SCORED 3        /* scored forecasts before a member's error counts */
@@ -793,4 +794,13 @@ int ens_load(void *state, const ens_config *cfg, const uint8_t *buf, size_t n)
     if (rc != 0)
         ens_init(state, cfg);
     return rc;
+}
+
+ens_config ens_config_for_data(const ens_config *c, const double *y, size_t n)
+{
+    ens_config out = *c;
+    uint32_t day = c->p.season_day;
+    out.p.season_day = day ? season_detect(y, n, &day, 1, SEASON_MIN_ACF) : 0;
+    out.p.season_week = out.p.season_day * 7;
+    return out;
 }

@@ -53,6 +53,10 @@ void ens_config_default(ens_config *c, const fc_params *p, const uint32_t *horiz
 #define ENS_ALIGN 64
 size_t ens_state_size(const ens_config *c);
 
+/* The shape for a fit on y[0..n): the daily season kept only when the data show it
+ * (season_detect at SEASON_MIN_ACF), the weekly season 7 times it. */
+ens_config ens_config_for_data(const ens_config *c, const double *y, size_t n);
+
 /* Adds the LSTM member (for the host and pod layer signals, not every series) with the seed's
  * LSTM_SEQ_LEN and LSTM_EPOCHS. Returns 0, or -MAI_EINVAL when the config is full. */
 int ens_config_add_lstm(ens_config *c, uint32_t seq_len, uint32_t epochs);

@@ -82,12 +82,15 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
     return 1
 }
 
-# start_proc NAME CMD...: run CMD in the background from the temp dir, output to $IT_TMP/NAME.log;
-# its pid goes to BG_PID and to the cleanup list.
+# start_proc NAME CMD...: run CMD in the background from a working directory of its own,
+# $IT_TMP/run-NAME (so that files written relative to it, such as the default ./model_files
+# snapshots, are never shared between two starts), output to $IT_TMP/NAME.log; its pid goes to
+# BG_PID and to the cleanup list.
 start_proc() {
     local name=$1
     shift
-    (cd "$IT_TMP" && exec "$@") >"$IT_TMP/$name.log" 2>&1 </dev/null &
+    mkdir -p "$IT_TMP/run-$name"
+    (cd "$IT_TMP/run-$name" && exec "$@") >"$IT_TMP/$name.log" 2>&1 </dev/null &
     BG_PID=$!
     IT_PIDS+=("$BG_PID")
     IT_NAMES+=("$name")

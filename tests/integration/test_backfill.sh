@@ -34,29 +34,14 @@ start_proc vm "$VM_BIN" -httpListenAddr="127.0.0.1:$VM_PORT" -storageDataPath="$
 VM_PID=$BG_PID
 wait_http "$VM/health" "$VM_PID" 20 || { show_log vm; exit 1; }
 
-# gen.py OUT EXPECT END STEP ROWS SPEC...: each SPEC is NAME|INSTANCE|CSV|SCALE; the CSV's last
-# ROWS values, times SCALE, placed at END - (ROWS-1-j)*STEP; writes the Prometheus text import
-# (ms timestamps) to OUT and "NAME INSTANCE T VALUE" lines to EXPECT.
-cat >"$IT_TMP/gen.py" <<'PY'
-import csv, sys
-out, expect, end, step, rows = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-with open(out, "w") as o, open(expect, "w") as e:
-    for spec in sys.argv[6:]:
-        name, inst, path, scale = spec.split("|")
-        vals = [float(r["value"]) for r in csv.DictReader(open(path))][-rows:]
-        for j, v in enumerate(vals):
-            t = end - (len(vals) - 1 - j) * step
-            x = v * float(scale)
-            o.write('%s{instance="%s"} %r %d\n' % (name, inst, x, t * 1000))
-            e.write("%s %s %d %r\n" % (name, inst, t, x))
-PY
+# trace_import.py (beside this script) writes the import and the expected points.
 NOW=$(date +%s)
 END=$(( (NOW / STEP + 2) * STEP ))       # two steps past now: the newest step pulled has a point
 ROWS=$(( HOURS * 3600 / STEP + 60 ))    # an extra 5 h before the range, which must not come back
 CPU=instance:metrics_ai_host_cpu:ratio
 MEM=instance:metrics_ai_host_mem:ratio
 NET=instance:metrics_ai_net_rx_bw:bytes_per_second
-python3 "$IT_TMP/gen.py" "$IT_TMP/import.txt" "$IT_TMP/expect.txt" "$END" "$STEP" "$ROWS" \
+python3 "$IT_DIR/trace_import.py" "$IT_TMP/import.txt" "$IT_TMP/expect.txt" "$END" "$STEP" "$ROWS" \
     "$CPU|host01:9100|$SERIES/nab_ec2_cpu_utilization_5f5533.csv|0.01" \
     "$CPU|host02:9100|$SERIES/nab_ec2_cpu_utilization_24ae8d.csv|0.01" \
     "$CPU|host03:9100|$SERIES/alibaba2018_cluster_cpu_util_percent.csv|0.01" \
