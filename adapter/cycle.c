@@ -239,6 +239,7 @@ static int discover(const store_series_view *v, void *arg)
             e->sig = &sigs[i];
     an_config ac;
     an_config_default(&ac);
+    an_config_for_step(&ac, (double)c->cfg.fine_step_s);
     an_init(&e->an, &ac);
     int lstm = wants_lstm(c, metric);
     int rc = 0;
