@@ -2,11 +2,11 @@
  * models/anomaly.c -- streaming anomaly score (see anomaly.h). Three predictors run side by
  * side on every point: an EW level of the series; the same of the series minus a daily profile;
  * and minus a weekly profile. The one with the smallest recent absolute residual is used, so a
- * daily peak that the profile expects is not a deviation. Its deviation (of the point, and of a
- * short EW mean) from its level, fixed before the point is seen, is divided by the running
- * extreme of its past deviations of the same sign (at least a few robust scales): matching the
- * record scores 0.5, twice the record 0.94. The score then decays from the highest recent value
- * rather than dropping at once (hold). */
+ * daily peak that the profile expects is not a deviation. Its deviations (of the point and of
+ * two EW means) from its level, fixed before the point is seen, are divided by the largest past
+ * deviation of the same sign and scale from before the current episode (and by at least a few
+ * robust scales): matching that record scores 0.5, twice it 0.94. The score then decays from the
+ * highest recent value rather than dropping at once (hold). */
 #include "models/anomaly.h"
 
 #include <math.h>
@@ -27,11 +27,12 @@ void an_config_default(an_config *c)
         .fit_alpha = 0.003,
         .profile_alpha = 0.1,
         .pick_ratio = 0.9,
-        .scale_floor = 1.0,
-        .spans = {1, 12},
+        .scale_floor = 3.0,
+        .spans = {1, 12, 48},
         .warm = 100,
+        .record_delay = 48,
         .half_life = 0,
-        .hold_half_life = 60,
+        .hold_half_life = 30,
     };
 }
 
@@ -51,10 +52,17 @@ static double stretch_alpha(double a, double f)
     return 1.0 - pow(1.0 - a, 1.0 / f);
 }
 
+/* n points stretched by f, at least 1. */
+static uint32_t stretch_points(uint32_t n, double f)
+{
+    double v = floor((double)n * f + 0.5);
+    return v < 1 ? 1 : v > 1e9 ? 1000000000u : (uint32_t)v;
+}
+
 void an_config_for_step(an_config *c, double step_s)
 {
     c->day_points = an_day_points(step_s);
-    if (!(step_s > 0) || step_s >= AN_REF_STEP)
+    if (!(step_s > 0) || !isfinite(step_s))
         return;
     double f = AN_REF_STEP / step_s;
     c->level_alpha = stretch_alpha(c->level_alpha, f);
@@ -62,8 +70,9 @@ void an_config_for_step(an_config *c, double step_s)
     c->fit_alpha = stretch_alpha(c->fit_alpha, f);
     for (int j = 0; j < AN_SCALES; j++)
         if (c->spans[j] > 1)
-            c->spans[j] = (uint32_t)floor(c->spans[j] * f + 0.5);
-    c->warm = (uint32_t)floor(c->warm * f + 0.5);
+            c->spans[j] = stretch_points(c->spans[j], f);
+    c->warm = stretch_points(c->warm, f);
+    c->record_delay = stretch_points(c->record_delay, f);
     c->half_life *= f;
     c->hold_half_life *= f;
 }
@@ -84,6 +93,8 @@ int an_init(an_state *s, const an_config *c)
     for (int j = 0; j < AN_SCALES; j++)
         if (c->spans[j] == 0)
             return -MAI_EINVAL;
+    if (c->record_delay == 0)
+        return -MAI_EINVAL;
     *s = (an_state){.c = *c};
     s->decay = c->half_life > 0 ? pow(0.5, 1.0 / c->half_life) : 1.0;
     s->hold_decay = c->hold_half_life > 0 ? pow(0.5, 1.0 / c->hold_half_life) : 0.0;
@@ -175,14 +186,21 @@ static double step_predictor(an_state *s, int k, int use, uint64_t tick, double 
     }
     /* a deviation this small relative to the level is rounding, not signal */
     double tiny = 1e-9 * (fabs(p->level) + 1e-300);
-    /* the deviations of the point K back leave the window: fold them into the extremes */
-    for (int j = 0; j < AN_SCALES; j++) {
-        double d = p->dev[s->pos][j];
-        p->hi[j][0] *= s->decay;
-        p->hi[j][1] *= s->decay;
-        if (fabs(d) > p->hi[j][d < 0])
-            p->hi[j][d < 0] = fabs(d);
-    }
+    /* records: when the current block of D points is full, the block before it joins them */
+    uint32_t delay = c->record_delay > c->persistence ? c->record_delay : c->persistence;
+    int roll = ++p->nblk > delay;
+    if (roll)
+        p->nblk = 1;
+    for (int j = 0; j < AN_SCALES; j++)
+        for (int d = 0; d < 2; d++) {
+            p->hi[j][d] *= s->decay;
+            if (roll) {
+                if (p->prev[j][d] > p->hi[j][d])
+                    p->hi[j][d] = p->prev[j][d];
+                p->prev[j][d] = p->blk[j][d];
+                p->blk[j][d] = 0;
+            }
+        }
     double raw = 0;
     for (int j = 0; j < AN_SCALES; j++) {
         double a = 2.0 / ((double)c->spans[j] + 1.0);
@@ -200,7 +218,8 @@ static double step_predictor(an_state *s, int k, int use, uint64_t tick, double 
             if (q > raw)
                 raw = q;
         }
-        p->dev[s->pos][j] = warm ? r : 0;   /* records start once the predictor is warm */
+        if (warm && mag > p->blk[j][down])  /* records start once the predictor is warm */
+            p->blk[j][down] = mag;
     }
     /* Huber-style updates: a spike moves the level by at most 2 robust scales, so it does not
      * bias the residuals of the points after it; the scale follows lasting change */

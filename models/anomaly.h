@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AN_SCALES 2         /* residual of the point itself and of a short EW mean */
+#define AN_SCALES 3         /* residual of the point itself and of two EW means */
 #define AN_MAX_PERSIST 64
 #define AN_PREDICTORS 3     /* level only; level + daily profile; level + weekly profile */
 #define AN_DAY_BINS 48      /* daily profile: one knot per half hour */
@@ -36,6 +36,9 @@ typedef struct an_config {
                              * robust scales: moves within the usual noise are not surprising */
     uint32_t spans[AN_SCALES];  /* EW spans of the residual scales, in points (1 = the point) */
     uint32_t warm;          /* finite points seen before any score is given */
+    uint32_t record_delay;  /* D: a deviation joins the records D to 2D points after it (at
+                             * least persistence), so an episode that grows for hours is compared
+                             * with what came before it, not with its own last points */
     double half_life;       /* of the running extreme residual, in points; 0 = never decays */
     double hold_half_life;  /* after the persistence minimum, the score is held at the highest
                              * recent score decayed with this half-life (points); 0 = off. A big
@@ -49,9 +52,11 @@ typedef struct an_pred {
     double level;           /* the prediction of the next deseasonalised point */
     double mad;             /* EW mean absolute one-step residual (clipped): the robust scale */
     double fit;             /* EW mean absolute residual used to choose the predictor */
-    double sm[AN_SCALES];   /* short EW means of the deseasonalised series */
+    double sm[AN_SCALES];   /* EW means of the deseasonalised series */
     double hi[AN_SCALES][2];    /* running extreme of past deviations, [0] up, [1] down */
-    double dev[AN_MAX_PERSIST][AN_SCALES];  /* deviations of the last K points, not yet in hi */
+    double blk[AN_SCALES][2];   /* largest deviations of the current block of D points */
+    double prev[AN_SCALES][2];  /* and of the block before it; neither is in hi yet */
+    uint32_t nblk;          /* points in the current block */
 } an_pred;
 
 typedef struct an_state {
@@ -64,7 +69,7 @@ typedef struct an_state {
     double decay;
     double hold_decay;      /* per point, from hold_half_life */
     double held;            /* the held score */
-    double raw[AN_MAX_PERSIST]; /* last raw scores, a ring */
+    double raw[AN_MAX_PERSIST]; /* last raw scores, a ring (persistence) */
     uint32_t pos;
     int used;               /* predictor behind the last score */
     double last;            /* score of the last point */
@@ -72,9 +77,10 @@ typedef struct an_state {
 
 void an_config_default(an_config *c);
 
-/* Sets day_points for a grid of step_s seconds and, for a grid finer than 300 s, stretches
- * the time constants (spans, warm, half-lives, EW weights) so that they cover the same time as
- * on a 300 s grid. The user controls (direction, min_change, persistence) are left as they are. */
+/* Sets day_points for a grid of step_s seconds and rescales the time constants (spans, warm,
+ * record_delay, half-lives, EW weights), which an_config_default gives for a 300 s grid, so that
+ * they cover the same time on this grid. The user controls (direction, min_change, persistence,
+ * in points) are left as they are. */
 void an_config_for_step(an_config *c, double step_s);
 
 /* The day_points for a grid of step_s seconds: 86400 / step_s when a day is a whole number of
