@@ -121,14 +121,13 @@ typedef struct knots {
     double w;
 } knots;
 
-static knots knots_at(uint64_t tick, uint64_t period, uint32_t nb)
+static knots knots_at(uint32_t phase, uint64_t period, uint32_t nb)
 {
-    double x = (double)(tick % period) * nb / (double)period - 0.5;
-    double f = floor(x);
-    long k = (long)f;
+    double x = (double)phase * nb / (double)period - 0.5;
+    double f = floor(x);    /* -1 .. nb-1: before the first knot wraps to the last */
     knots r;
-    r.a = (uint32_t)((k % (long)nb + (long)nb) % (long)nb);
-    r.b = (r.a + 1) % nb;
+    r.a = f < 0 ? nb - 1 : (uint32_t)f;
+    r.b = r.a + 1 == nb ? 0 : r.a + 1;
     r.w = x - f;
     return r;
 }
@@ -180,7 +179,7 @@ static double step_predictor(an_state *s, int k, int use, uint64_t tick, double 
     int warm = s->seen > c->warm;
     if (k > 0) {
         pv = view(s, k);
-        kn = knots_at(tick, pv.period, pv.nb);
+        kn = knots_at(s->phase[k], pv.period, pv.nb);
         yd = y - ((1 - kn.w) * pv.v[kn.a] + kn.w * pv.v[kn.b] - *pv.sum / pv.nb);
         warm = warm && tick >= pv.period + c->warm;
     }
@@ -237,7 +236,7 @@ static double step_predictor(an_state *s, int k, int use, uint64_t tick, double 
     if (k > 0) {
         /* the profile learns the clipped residual: a plain mean over the first cycles, then
          * an EW mean with weight profile_alpha per cycle */
-        double pa = 1.0 / ((double)(tick / pv.period) + 1.0);
+        double pa = 1.0 / ((double)s->cycles[k] + 1.0);
         if (pa < c->profile_alpha)
             pa = c->profile_alpha;
         double da = pa * (1 - kn.w) * ec, db = pa * kn.w * ec;
@@ -251,10 +250,16 @@ static double step_predictor(an_state *s, int k, int use, uint64_t tick, double 
 double an_update(an_state *s, double y)
 {
     const an_config *c = &s->c;
+    int npred = c->day_points > 0 ? AN_PREDICTORS : 1;
     uint64_t tick = s->tick++;
+    if (tick > 0)           /* the profiles' clocks: phase and whole cycles of this point */
+        for (int k = 1; k < npred; k++)
+            if (++s->phase[k] == view(s, k).period) {
+                s->phase[k] = 0;
+                s->cycles[k]++;
+            }
     if (!isfinite(y))       /* NaN, the stale marker, +-Inf: missing */
         return 0;
-    int npred = c->day_points > 0 ? AN_PREDICTORS : 1;
     if (s->seen++ == 0) {
         for (int k = 0; k < npred; k++) {
             s->p[k].level = y;

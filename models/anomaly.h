@@ -63,6 +63,8 @@ typedef struct an_state {
     an_config c;
     uint64_t seen;          /* finite points fed */
     uint64_t tick;          /* points fed, missing ones included: the clock of the profiles */
+    uint32_t phase[AN_PREDICTORS];  /* tick modulo each profile's period (index 0 unused) */
+    uint64_t cycles[AN_PREDICTORS]; /* whole periods elapsed */
     an_pred p[AN_PREDICTORS];
     double day[AN_DAY_BINS], week[AN_WEEK_BINS];    /* profiles, knot values */
     double day_sum, week_sum;   /* their sums, to keep them centred */
