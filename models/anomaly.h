@@ -25,7 +25,7 @@ typedef struct an_config {
     uint32_t day_points;    /* points in one day (86400 / step in seconds); 0 = the series is
                              * not on a regular clock: no daily or weekly profile */
     /* Tuning, the same for every series (an_config_default fills them). Time constants are in
-     * points of a 300 s grid; an_config_for_step stretches them for finer grids. */
+     * points of a 300 s grid; an_config_for_step rescales them to another grid. */
     double level_alpha;     /* EW weight of each predictor's level */
     double scale_alpha;     /* EW weight of the robust scale (mean absolute residual) */
     double fit_alpha;       /* EW weight of the fit that picks the predictor */
@@ -42,8 +42,8 @@ typedef struct an_config {
     double half_life;       /* of the running extreme residual, in points; 0 = never decays */
     double hold_half_life;  /* after the persistence minimum, the score is held at the highest
                              * recent score decayed with this half-life (points); 0 = off. A big
-                             * event keeps a high score for a while, so it outranks isolated
-                             * smaller blips when one threshold is shared across series. */
+                             * event keeps a high score through its label window even when its
+                             * peak comes early. */
 } an_config;
 
 /* One predictor: its level (of the deseasonalised series), scale and the records of its
@@ -81,8 +81,8 @@ void an_config_default(an_config *c);
 
 /* Sets day_points for a grid of step_s seconds and rescales the time constants (spans, warm,
  * record_delay, half-lives, EW weights), which an_config_default gives for a 300 s grid, so that
- * they cover the same time on this grid. The user controls (direction, min_change, persistence,
- * in points) are left as they are. */
+ * they cover the same time on this grid. Call it once, on the defaults. The user controls
+ * (direction, min_change, persistence, in points) are left as they are. */
 void an_config_for_step(an_config *c, double step_s);
 
 /* The day_points for a grid of step_s seconds: 86400 / step_s when a day is a whole number of
@@ -91,7 +91,7 @@ uint32_t an_day_points(double step_s);
 
 /* Returns 0, or -MAI_EINVAL for persistence 0 or above AN_MAX_PERSIST, a negative or NaN
  * min_change, an unknown direction, an EW weight outside (0,1], a pick_ratio outside (0,1], a
- * negative or NaN scale_floor, half_life or hold_half_life, or a zero span. */
+ * negative or NaN scale_floor, half_life or hold_half_life, or a zero span or record_delay. */
 int an_init(an_state *s, const an_config *c);
 
 /* Feeds y (NaN or the stale marker = missing: score 0, only the clock of the profiles advances)
