@@ -230,8 +230,10 @@ static double step_predictor(an_state *s, int k, int use, uint64_t tick, double 
     p->level += c->level_alpha * ec;
     double aclip = p->mad > 0 && ae > 3.0 * p->mad ? 3.0 * p->mad : ae;
     p->mad += c->scale_alpha * (aclip - p->mad);
-    if (k > 0 && tick == pv.period + c->warm)
+    if (k > 0 && !p->started && warm) {
+        p->started = 1;
         p->fit = s->p[0].fit;               /* a profile starts even with the plain level */
+    }
     p->fit += c->fit_alpha * (aclip - p->fit);
     if (k > 0) {
         /* the profile learns the clipped residual: a plain mean over the first cycles, then

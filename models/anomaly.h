@@ -57,6 +57,7 @@ typedef struct an_pred {
     double blk[AN_SCALES][2];   /* largest deviations of the current block of D points */
     double prev[AN_SCALES][2];  /* and of the block before it; neither is in hi yet */
     uint32_t nblk;          /* points in the current block */
+    int started;            /* a profile predictor: past its first cycle and warm-up */
 } an_pred;
 
 typedef struct an_state {
