@@ -965,7 +965,7 @@ void config_defaults(mai_config *c)
     c->max_models = 10000;
     c->snapshot_interval_s = 300;
     memcpy(c->lstm_metrics, "layer", sizeof "layer");
-    c->anomaly_threshold = 0.9;
+    c->anomaly_threshold = 0.75;
     memcpy(c->anomaly_direction, "both", sizeof "both");
     c->anomaly_persistence = 1;
 }

@@ -71,7 +71,7 @@ typedef struct mai_config {
     size_t max_models;                         /* --max-models, series forecast, default 10000 */
     char horizons[256];                        /* --horizons, "" = HORIZON_MIN m,1h,24h,7d */
     char lstm_metrics[MAI_CONFIG_PATH_MAX];     /* --lstm-metrics, names that get the LSTM */
-    double anomaly_threshold;                  /* --anomaly-threshold, alert level, default 0.9 */
+    double anomaly_threshold;                  /* --anomaly-threshold, alert level, default 0.75*/
     char anomaly_direction[16];                /* --anomaly-direction both|up|down */
     double anomaly_min_change;                 /* --anomaly-min-change, series units, 0 = off */
     unsigned anomaly_persistence;              /* --anomaly-persistence K points, default 1 */

@@ -258,11 +258,13 @@ static int discover(const store_series_view *v, void *arg)
     e->current = NAN;
     an_config ac;
     an_config_default(&ac);
+    an_config_for_step(&ac, (double)c->cfg.fine_step_s);
     ac.direction = (an_direction)c->cfg.anomaly_direction;
     ac.min_change = c->cfg.anomaly_min_change;
     ac.persistence = c->cfg.anomaly_persistence ? c->cfg.anomaly_persistence : 1;
     if (an_init(&e->an, &ac) != 0) {    /* checked by config: the defaults then */
         an_config_default(&ac);
+        an_config_for_step(&ac, (double)c->cfg.fine_step_s);
         an_init(&e->an, &ac);
     }
     int lstm = wants_lstm(c, metric);
@@ -807,7 +809,7 @@ void cycle_run_once(cycle *c)
         return;
     }
     r->nh = c->cfg.nh;
-    r->anomaly_threshold = c->cfg.anomaly_threshold > 0 ? c->cfg.anomaly_threshold : 0.9;
+    r->anomaly_threshold = c->cfg.anomaly_threshold > 0 ? c->cfg.anomaly_threshold : 0.75;
     for (uint32_t h = 0; h < c->cfg.nh; h++)
         memcpy(r->horizon[h], c->hname[h], sizeof r->horizon[h]);
     const ens_config *shape = c->has_fine ? &c->fine_lstm_cfg : &c->coarse_lstm_cfg;

@@ -46,7 +46,7 @@ typedef struct cycle_config {
     int anomaly_direction;                  /* an_direction */
     double anomaly_min_change;
     unsigned anomaly_persistence;           /* 0 = 1 */
-    double anomaly_threshold;               /* I/O, network and golden alerts; 0 = 0.9 */
+    double anomaly_threshold;               /* I/O, network and golden alerts; 0 = 0.75 */
     void (*after_cycle)(void *arg);         /* run on the cycle thread after each cycle, while
                                                no model changes (snapshots); NULL: none */
     void *after_cycle_arg;

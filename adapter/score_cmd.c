@@ -22,7 +22,7 @@ static void usage(FILE *f)
             "         [--step S] [--direction both|up|down] [--min-change X] [--persistence K]\n"
             "Input: timestamp,value (unix seconds or RFC 3339; header optional).\n"
             "Output: series,timestamp,anomaly_score (one row per input row, score in [0,1]; a\n"
-            "  deviation equal to the largest seen before scores 0.5, 1.2x it 0.87).\n"
+            "  deviation equal to the largest seen before scores 0.5, 2x it 0.94).\n"
             "  --step S         grid step in seconds or with a unit (300, 5m); default: inferred\n"
             "  --direction D    which deviations count: both (default), up or down\n"
             "  --min-change X   deviations smaller than X (series units) score 0 (default 0)\n"
@@ -64,7 +64,9 @@ static int score_series(const char *path, double step_opt, const an_config *ac, 
     }
     double *sc = calloc(g.n ? g.n : 1, sizeof *sc);
     an_state st;
-    if (!sc || an_init(&st, ac) != 0) {
+    an_config c = *ac;
+    an_config_for_step(&c, step);
+    if (!sc || an_init(&st, &c) != 0) {
         fprintf(stderr, "metrics-ai score: %s: out of memory\n", path);
         free(sc);
         csv_grid_free(&g);

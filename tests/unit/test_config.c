@@ -512,7 +512,7 @@ static void test_config_anomaly_controls(void **state)
     char err[ERR_LEN];
     (void)state;
     assert_int_equal(load_none(&c, err), 0);
-    assert_true(c.anomaly_threshold == 0.9);
+    assert_true(c.anomaly_threshold == 0.75);
     assert_string_equal(c.anomaly_direction, "both");
     assert_true(c.anomaly_min_change == 0.0);
     assert_int_equal(c.anomaly_persistence, 1);
