@@ -1112,34 +1112,6 @@ int cycle_save(cycle *c, store_record_fn fn, void *ctx)
     return rc;
 }
 
-typedef struct lbuf {
-    const uint8_t *p;
-    size_t n, at;
-    int bad;
-} lbuf;
-
-static const uint8_t *lb_take(lbuf *r, size_t k)
-{
-    if (r->bad || r->n - r->at < k) {
-        r->bad = 1;
-        return NULL;
-    }
-    r->at += k;
-    return r->p + r->at - k;
-}
-
-static uint32_t lb_u32(lbuf *r)
-{
-    const uint8_t *q = lb_take(r, 4);
-    return q ? le_get_u32(q) : 0;
-}
-
-static uint64_t lb_u64(lbuf *r)
-{
-    const uint8_t *q = lb_take(r, 8);
-    return q ? le_get_u64(q) : 0;
-}
-
 typedef struct saved_part {
     int64_t last_bucket, fitted_unix;
     uint64_t points, fitted_at;
@@ -1147,14 +1119,14 @@ typedef struct saved_part {
     uint32_t len;
 } saved_part;
 
-static void read_part(lbuf *r, saved_part *sp, int version)
+static void read_part(codec_rd *r, saved_part *sp, int version)
 {
-    sp->last_bucket = (int64_t)lb_u64(r);
-    sp->points = lb_u64(r);
-    sp->fitted_at = lb_u64(r);
-    sp->fitted_unix = version >= 1 ? (int64_t)lb_u64(r) : 0;
-    sp->len = lb_u32(r);
-    sp->blob = lb_take(r, sp->len);
+    sp->last_bucket = (int64_t)codec_u64(r);
+    sp->points = codec_u64(r);
+    sp->fitted_at = codec_u64(r);
+    sp->fitted_unix = version >= 1 ? (int64_t)codec_u64(r) : 0;
+    sp->len = codec_u32(r);
+    sp->blob = codec_take(r, sp->len);
 }
 
 typedef struct load_ctx {
@@ -1192,27 +1164,27 @@ static int load_part(part *p, const saved_part *sp)
 
 int cycle_load(cycle *c, const uint8_t *rec, size_t n)
 {
-    lbuf r = {rec, n, 0, 0};
-    const uint8_t *head = lb_take(&r, 4);
+    codec_rd r = {rec, n, 0, 0};
+    const uint8_t *head = codec_take(&r, 4);
     if (!head || head[0] != 'E' || head[1] > 3 || head[2] > 1 || head[3])
         return -MAI_EPROTO;
-    uint32_t nl = lb_u32(&r);
+    uint32_t nl = codec_u32(&r);
     if (nl == 0 || (size_t)nl * 8 > n - r.at)
         return -MAI_EPROTO;
     rw_label *l = malloc(nl * sizeof *l);
     if (!l)
         return -MAI_ENOMEM;
     for (uint32_t i = 0; i < nl; i++) {
-        uint32_t kn = lb_u32(&r);
-        const uint8_t *k = lb_take(&r, kn);
-        uint32_t vn = lb_u32(&r);
-        const uint8_t *v = lb_take(&r, vn);
+        uint32_t kn = codec_u32(&r);
+        const uint8_t *k = codec_take(&r, kn);
+        uint32_t vn = codec_u32(&r);
+        const uint8_t *v = codec_take(&r, vn);
         l[i].name = (mai_str){k ? (const char *)k : "", k ? kn : 0};
         l[i].value = (mai_str){v ? (const char *)v : "", v ? vn : 0};
     }
-    uint64_t anomaly_bits = lb_u64(&r);
-    uint32_t an_size = lb_u32(&r);
-    const uint8_t *an = lb_take(&r, an_size);
+    uint64_t anomaly_bits = codec_u64(&r);
+    uint32_t an_size = codec_u32(&r);
+    const uint8_t *an = codec_take(&r, an_size);
     saved_part sp[2] = {{0}, {0}};
     for (int i = 0; i < 2; i++)
         if (head[1] >> i & 1)

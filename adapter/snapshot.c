@@ -17,6 +17,7 @@
 
 #include "adapter/hash.h"
 #include "adapter/log.h"
+#include "exporter/atomic_file.h"
 #include "models/base.h"
 #include "models/codec.h"
 
@@ -159,26 +160,6 @@ static int fill_models(void *arg, writer *w)
     return s->cy ? cycle_save(s->cy, write_record, w) : 0;
 }
 
-/* mkdir -p. */
-static int make_dir(const char *dir)
-{
-    char p[1024];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof p)
-        return -1;
-    memcpy(p, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (p[i] != '/' && p[i] != '\0')
-            continue;
-        char c = p[i];
-        p[i] = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST)
-            return -1;
-        p[i] = c;
-    }
-    return 0;
-}
-
 static void fsync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
@@ -198,7 +179,7 @@ int snapshot_write(const char *dir, store *st, cycle *cy, snapshot_stats *out, c
     snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, SNAPSHOT_FILE);
     snprintf(prev, sizeof prev, "%s/%s", dir, SNAPSHOT_PREV_FILE);
     snprintf(prev_tmp, sizeof prev_tmp, "%s/%s.tmp", dir, SNAPSHOT_PREV_FILE);
-    if (make_dir(dir) != 0) {
+    if (atomic_mkdirs(dir) != 0) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return -MAI_EIO;
     }

@@ -902,66 +902,30 @@ static double double_from_bits(uint64_t b)
     return v;
 }
 
-typedef struct rdr {
-    const uint8_t *p;
-    size_t n, at;
-    int bad;
-} rdr;
-
-static const uint8_t *rd_take(rdr *r, size_t k)
-{
-    if (r->bad || r->n - r->at < k) {
-        r->bad = 1;
-        return NULL;
-    }
-    r->at += k;
-    return r->p + r->at - k;
-}
-
-static uint32_t rd_u32(rdr *r)
-{
-    const uint8_t *p = rd_take(r, 4);
-    return p ? le_get_u32(p) : 0;
-}
-
-static uint64_t rd_u64(rdr *r)
-{
-    const uint8_t *p = rd_take(r, 8);
-    return p ? le_get_u64(p) : 0;
-}
-
-static float rd_f32(rdr *r)
-{
-    uint32_t bits = rd_u32(r);
-    float v;
-    memcpy(&v, &bits, sizeof v);
-    return v;
-}
-
 typedef struct ring_head {
     int64_t step_ms, last;
     uint32_t cap, count, cur_n;
     double cur_sum;
 } ring_head;
 
-static void rd_ring_head(rdr *r, ring_head *h)
+static void rd_ring_head(codec_rd *r, ring_head *h)
 {
-    h->step_ms = (int64_t)rd_u64(r);
-    h->cap = rd_u32(r);
-    h->count = rd_u32(r);
-    h->last = (int64_t)rd_u64(r);
-    h->cur_sum = double_from_bits(rd_u64(r));
-    h->cur_n = rd_u32(r);
+    h->step_ms = (int64_t)codec_u64(r);
+    h->cap = codec_u32(r);
+    h->count = codec_u32(r);
+    h->last = (int64_t)codec_u64(r);
+    h->cur_sum = double_from_bits(codec_u64(r));
+    h->cur_n = codec_u32(r);
     if (h->count > h->cap || (size_t)h->count * 4 > r->n - r->at ||
         (h->count > 0 && (h->last == RING_EMPTY || h->last < INT64_MIN + (int64_t)h->count)))
         r->bad = 1;
 }
 
-static int load_metadata(store *s, rdr *r)
+static int load_metadata(store *s, codec_rd *r)
 {
-    int32_t type = (int32_t)rd_u32(r);
-    uint32_t len = rd_u32(r);
-    const uint8_t *name = rd_take(r, len);
+    int32_t type = (int32_t)codec_u32(r);
+    uint32_t len = codec_u32(r);
+    const uint8_t *name = codec_take(r, len);
     if (!name || r->at != r->n || len == 0)
         return -MAI_EPROTO;
     rw_metadata m = {.family = {(const char *)name, len}, .type = type};
@@ -970,13 +934,13 @@ static int load_metadata(store *s, rdr *r)
 }
 
 /* Parses the labels of a series record into l (2 * n views into the record). */
-static int rd_labels(rdr *r, rw_label *l, uint32_t n)
+static int rd_labels(codec_rd *r, rw_label *l, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t kn = rd_u32(r);
-        const uint8_t *k = rd_take(r, kn);
-        uint32_t vn = rd_u32(r);
-        const uint8_t *v = rd_take(r, vn);
+        uint32_t kn = codec_u32(r);
+        const uint8_t *k = codec_take(r, kn);
+        uint32_t vn = codec_u32(r);
+        const uint8_t *v = codec_take(r, vn);
         if (!k || !v || kn == 0)
             return -MAI_EPROTO;
         l[i].name = (mai_str){(const char *)k, kn};
@@ -987,11 +951,11 @@ static int rd_labels(rdr *r, rw_label *l, uint32_t n)
     return 0;
 }
 
-static int load_series(store *s, rdr *r, const uint8_t *head)
+static int load_series(store *s, codec_rd *r, const uint8_t *head)
 {
     if (head[1] > STORE_COUNTER || head[2] > 1)
         return -MAI_EPROTO;
-    uint32_t n = rd_u32(r);
+    uint32_t n = codec_u32(r);
     if (n == 0 || (size_t)n * 8 > r->n - r->at)
         return -MAI_EPROTO;
     rw_label *l = malloc(n * sizeof *l);
@@ -1000,19 +964,19 @@ static int load_series(store *s, rdr *r, const uint8_t *head)
     int rc = rd_labels(r, l, n);
     series tmp;
     memset(&tmp, 0, sizeof tmp);
-    tmp.last_t_ms = (int64_t)rd_u64(r);
-    tmp.last_bits = rd_u64(r);
-    tmp.samples = rd_u64(r);
-    tmp.rate.t_ms = (int64_t)rd_u64(r);
-    tmp.rate.v = double_from_bits(rd_u64(r));
-    tmp.rate.resets = rd_u32(r);
+    tmp.last_t_ms = (int64_t)codec_u64(r);
+    tmp.last_bits = codec_u64(r);
+    tmp.samples = codec_u64(r);
+    tmp.rate.t_ms = (int64_t)codec_u64(r);
+    tmp.rate.v = double_from_bits(codec_u64(r));
+    tmp.rate.resets = codec_u32(r);
     ring_head fh, ch;
     rd_ring_head(r, &fh);
     size_t fine_at = r->at;
-    rd_take(r, (size_t)fh.count * 4);
+    codec_take(r, (size_t)fh.count * 4);
     rd_ring_head(r, &ch);
     size_t coarse_at = r->at;
-    rd_take(r, (size_t)ch.count * 12);
+    codec_take(r, (size_t)ch.count * 12);
     if (rc == 0 && (r->bad || r->at != r->n))
         rc = -MAI_EPROTO;
     if (rc == 0 && (fh.step_ms != s->cfg.fine_step_ms || ch.step_ms != s->cfg.coarse_step_ms))
@@ -1023,14 +987,14 @@ static int load_series(store *s, rdr *r, const uint8_t *head)
     }
     float *fv = malloc(((size_t)fh.count + 1) * sizeof *fv);
     ring_agg_slot *cv = malloc(((size_t)ch.count + 1) * sizeof *cv);
-    rdr body = {r->p, r->n, fine_at, 0};
+    codec_rd body = {r->p, r->n, fine_at, 0};
     for (uint32_t i = 0; fv && i < fh.count; i++)
-        fv[i] = rd_f32(&body);
+        fv[i] = codec_f32(&body);
     body.at = coarse_at;
     for (uint32_t i = 0; cv && i < ch.count; i++) {
-        cv[i].mean = rd_f32(&body);
-        cv[i].min = rd_f32(&body);
-        cv[i].max = rd_f32(&body);
+        cv[i].mean = codec_f32(&body);
+        cv[i].min = codec_f32(&body);
+        cv[i].max = codec_f32(&body);
     }
     uint64_t h = labels_hash(l, n);
     shard *sh = &s->shards[s->shard_bits ? h >> (64 - s->shard_bits) : 0];
@@ -1068,11 +1032,11 @@ static int load_series(store *s, rdr *r, const uint8_t *head)
 
 int store_load(store *s, const uint8_t *rec, size_t n)
 {
-    rdr r = {rec, n, 0, 0};
-    const uint8_t *head = rd_take(&r, 1);
+    codec_rd r = {rec, n, 0, 0};
+    const uint8_t *head = codec_take(&r, 1);
     if (head && head[0] == 'M')
         return load_metadata(s, &r);
-    if (head && head[0] == 'S' && rd_take(&r, 3))
+    if (head && head[0] == 'S' && codec_take(&r, 3))
         return load_series(s, &r, head);
     return -MAI_EPROTO;
 }

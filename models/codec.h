@@ -51,6 +51,50 @@ static inline double le_get_f64(const uint8_t *p)
     return v;
 }
 
+/* A bounds-checked little-endian reader over a caller's buffer: a read past the end returns
+ * NULL or 0 and sets bad, and every later read fails too, so a loader checks bad once. */
+typedef struct codec_rd {
+    const uint8_t *p;
+    size_t n, at;
+    int bad;
+} codec_rd;
+
+static inline const uint8_t *codec_take(codec_rd *r, size_t k)
+{
+    if (r->bad || r->n - r->at < k) {
+        r->bad = 1;
+        return NULL;
+    }
+    r->at += k;
+    return r->p + r->at - k;
+}
+
+static inline uint32_t codec_u32(codec_rd *r)
+{
+    const uint8_t *q = codec_take(r, 4);
+    return q ? le_get_u32(q) : 0;
+}
+
+static inline uint64_t codec_u64(codec_rd *r)
+{
+    const uint8_t *q = codec_take(r, 8);
+    return q ? le_get_u64(q) : 0;
+}
+
+static inline double codec_f64(codec_rd *r)
+{
+    const uint8_t *q = codec_take(r, 8);
+    return q ? le_get_f64(q) : 0;
+}
+
+static inline float codec_f32(codec_rd *r)
+{
+    uint32_t bits = codec_u32(r);
+    float v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
 /* CRC-32 (IEEE 802.3, reflected, as zlib's crc32) of p[0..n). */
 uint32_t mai_crc32(const uint8_t *p, size_t n);
 /* Continues a CRC-32 over more bytes, as zlib's crc32(crc, p, n): start from 0;

@@ -587,41 +587,6 @@ static void w_f64(wcur *w, double v)
     w_bytes(w, b, 8);
 }
 
-typedef struct rcur {
-    const uint8_t *p;
-    size_t n, at;
-    int bad;
-} rcur;
-
-static const uint8_t *r_take(rcur *r, size_t k)
-{
-    if (r->bad || r->n - r->at < k) {
-        r->bad = 1;
-        return NULL;
-    }
-    const uint8_t *p = r->p + r->at;
-    r->at += k;
-    return p;
-}
-
-static uint32_t r_u32(rcur *r)
-{
-    const uint8_t *p = r_take(r, 4);
-    return p ? le_get_u32(p) : 0;
-}
-
-static uint64_t r_u64(rcur *r)
-{
-    const uint8_t *p = r_take(r, 8);
-    return p ? le_get_u64(p) : 0;
-}
-
-static double r_f64(rcur *r)
-{
-    const uint8_t *p = r_take(r, 8);
-    return p ? le_get_f64(p) : 0;
-}
-
 size_t ens_save(const void *state, uint8_t *buf, size_t cap)
 {
     const ens_state *s = state;
@@ -693,24 +658,24 @@ size_t ens_save(const void *state, uint8_t *buf, size_t cap)
 
 /* Reads the saved config into out (cfg's member table, the saved seasons). Returns 0,
  * -MAI_EPROTO or -MAI_EINVAL as ens_load. */
-static int load_config(rcur *r, const ens_config *cfg, ens_config *out)
+static int load_config(codec_rd *r, const ens_config *cfg, ens_config *out)
 {
-    const uint8_t *head = r_take(r, 8);
+    const uint8_t *head = codec_take(r, 8);
     if (!head || memcmp(head, "ENSM", 4) != 0 || head[4] != ENS_SAVE_VERSION || head[7] != 0)
         return -MAI_EPROTO;
     if (head[5] != cfg->nm || head[6] != cfg->nh)
         return -MAI_EINVAL;
     *out = *cfg;
-    double step = r_f64(r);
-    out->p.season_day = r_u32(r);
-    out->p.season_week = r_u32(r);
-    uint32_t hist = r_u32(r), warm = r_u32(r), seq = r_u32(r), epochs = r_u32(r);
+    double step = codec_f64(r);
+    out->p.season_day = codec_u32(r);
+    out->p.season_week = codec_u32(r);
+    uint32_t hist = codec_u32(r), warm = codec_u32(r), seq = codec_u32(r), epochs = codec_u32(r);
     int same = step == cfg->p.step_s && hist == cfg->p.max_history &&
                warm == cfg->warm_points && seq == cfg->lstm_seq_len && epochs == cfg->lstm_epochs;
     for (uint32_t j = 0; j < cfg->nh; j++)
-        same &= r_u32(r) == cfg->horizons[j];
+        same &= codec_u32(r) == cfg->horizons[j];
     for (uint32_t m = 0; m < cfg->nm; m++) {
-        const uint8_t *name = r_take(r, ENS_NAME_BYTES);
+        const uint8_t *name = codec_take(r, ENS_NAME_BYTES);
         char want[ENS_NAME_BYTES];
         name_bytes(cfg->members[m], want);
         same &= name && memcmp(name, want, sizeof want) == 0;
@@ -723,21 +688,21 @@ static int load_config(rcur *r, const ens_config *cfg, ens_config *out)
     return 0;
 }
 
-static int load_body(ens_state *s, rcur *r)
+static int load_body(ens_state *s, codec_rd *r)
 {
     const ens_config *c = &s->cfg;
-    s->pos = r_u64(r);
-    s->observed = r_u64(r);
-    s->n_diff = r_u64(r);
-    s->last = r_f64(r);
-    s->abs_diff_sum = r_f64(r);
+    s->pos = codec_u64(r);
+    s->observed = codec_u64(r);
+    s->n_diff = codec_u64(r);
+    s->last = codec_f64(r);
+    s->abs_diff_sum = codec_f64(r);
     if (s->observed > s->pos || s->n_diff > s->observed)
         return -MAI_EPROTO;
     for (uint32_t j = 0; j < c->nh; j++) {
         hstate *hs = &s->hs[j];
         uint32_t u[10];
         for (int i = 0; i < 10; i++)
-            u[i] = r_u32(r);
+            u[i] = codec_u32(r);
         /* h, every and lo are what ens_init derived from the config: they must agree */
         if (u[0] != hs->h || u[1] != hs->every || u[7] != hs->lo || u[3] >= ENS_PENDING ||
             u[4] > ENS_PENDING || u[5] >= ENS_ERRORS || u[6] > ENS_ERRORS)
@@ -750,26 +715,26 @@ static int load_body(ens_state *s, rcur *r)
         hs->nrec = u[8];
         hs->nsamp = u[9];
         for (uint32_t m = 0; m < c->nm; m++)
-            hs->mae[m] = r_f64(r);
-        hs->mae_ens = r_f64(r);
+            hs->mae[m] = codec_f64(r);
+        hs->mae_ens = codec_f64(r);
         for (uint32_t i = 0; i < ENS_PENDING; i++) {
             pending *p = &hs->q[i];
-            p->due = r_u64(r);
-            p->probe_due = r_u64(r);
+            p->due = codec_u64(r);
+            p->probe_due = codec_u64(r);
             for (uint32_t m = 0; m < c->nm; m++)
-                p->f[m] = r_f64(r);
+                p->f[m] = codec_f64(r);
             for (uint32_t m = 0; m < c->nm; m++)
-                p->fp[m] = r_f64(r);
-            p->ens = r_f64(r);
+                p->fp[m] = codec_f64(r);
+            p->ens = codec_f64(r);
         }
         for (uint32_t i = 0; i < ENS_ERRORS; i++) {
-            uint32_t bits = r_u32(r);
+            uint32_t bits = codec_u32(r);
             memcpy(&hs->err[i], &bits, sizeof bits);
         }
     }
     for (uint32_t m = 0; m < c->nm; m++) {
-        uint32_t k = r_u32(r);
-        const uint8_t *blob = r_take(r, k);
+        uint32_t k = codec_u32(r);
+        const uint8_t *blob = codec_take(r, k);
         if (!blob || c->members[m]->load(member(s, m), &c->p, blob, k) != 0)
             return -MAI_EPROTO;
     }
@@ -782,7 +747,7 @@ int ens_load(void *state, const ens_config *cfg, const uint8_t *buf, size_t n)
         return -MAI_EINVAL;
     if (!buf || n < 12 || le_get_u32(buf + n - 4) != mai_crc32(buf, n - 4))
         return -MAI_EPROTO;
-    rcur r = {buf, n - 4, 0, 0};
+    codec_rd r = {buf, n - 4, 0, 0};
     ens_config saved;
     int rc = load_config(&r, cfg, &saved);
     if (rc == 0)

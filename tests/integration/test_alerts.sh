@@ -59,7 +59,7 @@ done
 export INSTANCE_ALIAS_MAP='{"192.168.10.82": "host02", "192.168.10.83": "host03",
   "192.168.10.84": "host04", "192.168.10.85": "host05", "192.168.10.200": "pi"}'
 start_mai() {   # start_mai NAME PORT
-    start_proc "$1" "$IT_MAI" --listen "127.0.0.1:$2" --interval 1 \
+    start_proc "$1" env STEP=300s "$IT_MAI" --listen "127.0.0.1:$2" --interval 1 \
         --alert-webhook "http://127.0.0.1:$RECV_PORT$SECRET_PATH" \
         --pushgateway "http://127.0.0.1:$PG_PORT"
     MAI_PID=$BG_PID
