@@ -13,6 +13,7 @@
 #include "adapter/naming.h"
 #include "adapter/retrain.h"
 #include "adapter/store.h"
+#include "exporter/plot_set.h"
 #include "exporter/results.h"
 
 #define CYCLE_MAX_HORIZONS 4
@@ -45,6 +46,12 @@ typedef struct cycle_config {
     double anomaly_min_change;
     unsigned anomaly_persistence;           /* 0 = 1 */
     double anomaly_threshold;               /* I/O, network and golden alerts; 0 = 0.9 */
+    /* plots (adapter/plot_cycle.h) into plot_set.dir every plot_interval_s seconds, on the
+     * cycle thread after the forecasts; 0 = never */
+    unsigned plot_interval_s;
+    plot_set_cfg plot_set;
+    int plot_backtest;                      /* also the layer backtest plots */
+    double train_fraction;                  /* their train/test split; 0 = 0.8 */
 } cycle_config;
 
 typedef struct cycle cycle;

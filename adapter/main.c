@@ -147,6 +147,8 @@ int main(int argc, char **argv)
         .anomaly_min_change = cfg.anomaly_min_change,
         .anomaly_persistence = cfg.anomaly_persistence,
         .anomaly_threshold = cfg.anomaly_threshold,
+        .plot_interval_s = (unsigned)cfg.plot_interval_s, .plot_set = plot_set_cfg_from(&cfg),
+        .plot_backtest = cfg.show_backtest || cfg.training, .train_fraction = cfg.train_fraction,
         .fit_budget_s = 0.5 * (cfg.interval_s > 0 ? cfg.interval_s : 15)};
     for (int i = 0; i < nh && i < CYCLE_MAX_HORIZONS; i++)
         cc.horizon_s[i] = horizons[i];
