@@ -776,12 +776,10 @@ static void plot_write(cycle *c, const results *r)
 {
     if (!c->psrc)
         return;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
     plot_set_stats stats;
     char err[512];
-    if (plot_cycle_run(c->plots, r, c->psrc, c->npsrc, (double)ts.tv_sec, &stats, err,
-                       sizeof err) != 0)
+    /* "now" is the newest history point: the plots stay readable when data stops arriving */
+    if (plot_cycle_run(c->plots, r, c->psrc, c->npsrc, NAN, &stats, err, sizeof err) != 0)
         log_msg(LOG_WARN, "%s", err);
     else
         log_msg(LOG_DEBUG, "plots: %zu files in %.3f s", stats.written, stats.seconds);
