@@ -15,6 +15,7 @@
 #include "models/season.h"
 
 #define MAX_FC_STEPS 100000     /* forecast points per plot, at most */
+#define MIN_FC_POINTS 24        /* coarse steps in the window before the coarse part is used */
 #define MIN_TRAIN 24            /* backtest: training points at least (the cycle's MIN_FIT) */
 
 struct plot_cycle {
@@ -158,13 +159,17 @@ static int series_history(plot_cycle *p, const plot_src *s, sbuf *b)
 }
 
 /* Mean and 80% band over PLOT_FORECAST_HOURS from the coarse part when the window is longer
- * than the fine part's horizons (a quarter of the fine ring's span), else from the fine part;
- * the path starts after the part's newest finished bucket, the last one the cycle fed. */
+ * than the fine part's horizons (a quarter of the fine ring's span) and holds MIN_FC_POINTS
+ * coarse steps, else from the fine part. The path starts after the part's newest finished
+ * bucket, the last one the cycle fed; points before the end of the history are left out (the
+ * coarse ring's newest finished bucket lags the fine ring's). */
 static int series_forecast(plot_cycle *p, const plot_src *s, sbuf *b)
 {
     double fc_s = (double)p->cfg.set.forecast_hours * 3600.0;
     double fine_span = (double)p->cfg.fine_cap * (double)p->cfg.fine_step_s;
-    int coarse = s->coarse_state && (fc_s > fine_span / 4 || !s->fine_state);
+    int coarse = s->coarse_state &&
+                 ((fc_s > fine_span / 4 && fc_s >= MIN_FC_POINTS * (double)p->cfg.coarse_step_s) ||
+                  !s->fine_state);
     const void *state = coarse ? s->coarse_state : s->fine_state;
     const ens_config *shape = coarse ? s->coarse_cfg : s->fine_cfg;
     if (!state || !shape)
@@ -192,9 +197,19 @@ static int series_forecast(plot_cycle *p, const plot_src *s, sbuf *b)
     if (ens_forecast(state, h, &o, p->work) != 0)
         return 0;
     int64_t last = first + (int64_t)n - 1;
-    for (size_t j = 0; j < h; j++)
-        b->ft[j] = (double)(last + 1 + (int64_t)j) * step;
-    b->fn = h;
+    double end = b->n ? b->t[b->n - 1] : -INFINITY;
+    size_t k = 0;
+    for (size_t j = 0; j < h; j++) {
+        double t = (double)(last + 1 + (int64_t)j) * step;
+        if (t <= end)
+            continue;
+        b->ft[k] = t;
+        b->fm[k] = b->fm[j];
+        b->fl[k] = b->fl[j];
+        b->fu[k] = b->fu[j];
+        k++;
+    }
+    b->fn = k;
     b->fstep = step;
     return 0;
 }

@@ -2,7 +2,8 @@
  * tests/unit/test_plot_cycle.c -- the cycle's plots over a real store and cycle: every file of
  * the set written for the catalogue series (host and pod layer means over nodes, with backtests
  * when asked, one per disk, the I/O crisis and ensemble plots, the classification scatter),
- * sound PNGs of the configured size with the window and the aggregate in the Title; nothing for
+ * sound PNGs of the configured size with the window and the aggregate in the Title, history
+ * left of now and the forecast right of it; nothing for
  * signals without a plot; --plot-interval respected (0: never; not again before it is due);
  * the scatter from the result set's nodes; plot_cycle_create's checks. */
 #include <stdarg.h>
@@ -166,6 +167,21 @@ static void check_png(const char *dir, const char *name, uint32_t w, uint32_t h,
     check_png_drawn(dir, name, w, h, want, 1);
 }
 
+/* the history line (blue) left of now and the forecast line (orange) right of it */
+static void check_lines(const char *dir, const char *name, int w, int h)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    cairo_surface_t *img = cairo_image_surface_create_from_png(path);
+    assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    cairo_surface_flush(img);
+    long hist = chk_count_color(img, w * 3 / 10, h / 10, w / 2, h * 9 / 10, 31, 119, 180, 25);
+    long fc = chk_count_color(img, w * 6 / 10, h / 10, w * 97 / 100, h * 9 / 10, 255, 127, 14, 25);
+    if (hist < 50 || fc < 50)
+        fail_msg("%s: %ld history and %ld forecast pixels", name, hist, fc);
+    cairo_surface_destroy(img);
+}
+
 #define WANT(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static void test_plot_cycle_writes_the_set(void **st)
@@ -184,6 +200,10 @@ static void test_plot_cycle_writes_the_set(void **st)
     check_png(f.dir, "b_DISK_IO_UTIL_forecast.png", 640, 320, WANT(win, "DISK_IO_UTIL crisis"));
     check_png(f.dir, "DISK_IO_UTIL_b_layer_forecast.png", 640, 320,
               WANT(win, "DISK_IO_UTIL b ensemble forecast"));
+    check_lines(f.dir, "host_layer_forecast.png", 640, 320);
+    check_lines(f.dir, "pod_layer_forecast.png", 640, 320);
+    check_lines(f.dir, "disk_a_var_lib_forecast.png", 640, 320);
+    check_lines(f.dir, "DISK_IO_UTIL_b_layer_forecast.png", 640, 320);
     /* no node classification without host memory and the lookback: "no data" */
     check_png_drawn(f.dir, "classification_host_vs_pod.png", 500, 400, WANT("lassification"), 0);
     /* the two devices of b share the seed's file names; no plot for NET_ERRORS or node_load1;
