@@ -133,29 +133,48 @@ static int history_coarse(const plot_cycle *p)
            (double)p->cfg.fine_cap * (double)p->cfg.fine_step_s;
 }
 
-/* The last PLOT_HISTORY_HOURS of the chosen ring. */
+/* Every finished bucket of the chosen ring (trim() cuts it to the window later: the anomaly
+ * score is replayed over all of it first, so the window's first points are scored too). */
 static int series_history(plot_cycle *p, const plot_src *s, sbuf *b)
 {
     int coarse = history_coarse(p);
     double step = (double)(coarse ? p->cfg.coarse_step_s : p->cfg.fine_step_s);
     int64_t first;
     size_t n = copy_ring(p, s->ref, coarse, &first);
-    size_t want = (size_t)ceil((double)p->cfg.set.history_hours * 3600.0 / step);
-    size_t skip = n > want ? n - want : 0;
     b->step = step;
-    b->n = n - skip;
-    b->t = dalloc(b->n);
-    b->v = dalloc(b->n);
+    b->n = n;
+    b->t = dalloc(n);
+    b->v = dalloc(n);
     if (!b->t || !b->v)
         return -1;
     b->current = NAN;
-    for (size_t i = 0; i < b->n; i++) {
-        b->t[i] = (double)(first + (int64_t)(skip + i)) * step;
-        b->v[i] = p->y[skip + i];
+    for (size_t i = 0; i < n; i++) {
+        b->t[i] = (double)(first + (int64_t)i) * step;
+        b->v[i] = p->y[i];
         if (isfinite(b->v[i]))
             b->current = b->v[i];
     }
     return 0;
+}
+
+/* Keeps the last PLOT_HISTORY_HOURS of the history and the anomalies inside them. */
+static void trim(const plot_cycle *p, sbuf *b)
+{
+    size_t want = (size_t)ceil((double)p->cfg.set.history_hours * 3600.0 / b->step - 1e-9);
+    if (b->n <= want)
+        return;
+    size_t skip = b->n - want;
+    memmove(b->t, b->t + skip, want * sizeof *b->t);
+    memmove(b->v, b->v + skip, want * sizeof *b->v);
+    b->n = want;
+    size_t k = 0;
+    for (size_t i = 0; i < b->an; i++)
+        if (b->at[i] >= b->t[0]) {
+            b->at[k] = b->at[i];
+            b->av[k] = b->av[i];
+            k++;
+        }
+    b->an = k;
 }
 
 /* Mean and 80% band over PLOT_FORECAST_HOURS from the coarse part when the window is longer
@@ -215,7 +234,7 @@ static int series_forecast(plot_cycle *p, const plot_src *s, sbuf *b)
 }
 
 /* The points of the history that a fresh anomaly score, replayed over it, puts at or above
- * thr. */
+ * thr (the score gives nothing for its first an_config.warm finite points). */
 static int anomalies(const plot_cycle *p, sbuf *b, double thr)
 {
     an_state st;
@@ -348,8 +367,9 @@ static const char *row_label(const result_row *r, const char *name)
     return NULL;
 }
 
-/* History, forecast and anomalies of one series. */
-static int one_series(plot_cycle *p, const plot_src *s, double thr, sbuf *b)
+/* History, forecast and anomalies of one series; the history cut to the window when window
+ * is set, else the whole ring. */
+static int one_series(plot_cycle *p, const plot_src *s, double thr, int window, sbuf *b)
 {
     memset(b, 0, sizeof *b);
     b->split = NAN;
@@ -362,10 +382,11 @@ static int one_series(plot_cycle *p, const plot_src *s, double thr, sbuf *b)
     else if (inst)
         naming_host(inst, b->node, sizeof b->node);
     snprintf(b->signal, sizeof b->signal, "%s", s->row->signal ? s->row->signal : "");
-    if (series_history(p, s, b) != 0 || series_forecast(p, s, b) != 0 ||
-        anomalies(p, b, thr) != 0)
+    if (series_history(p, s, b) != 0 || anomalies(p, b, thr) != 0)
         return -1;
-    return 0;
+    if (window)
+        trim(p, b);
+    return series_forecast(p, s, b);
 }
 
 /* The mean over nodes of one signal (HOST_CPU, POD_CPU) as one series, with its backtest. */
@@ -390,7 +411,7 @@ static int layer_mean(plot_cycle *p, const plot_src *src, size_t n, const char *
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (!src[i].row->signal || strcmp(src[i].row->signal, signal) != 0)
             continue;
-        rc = one_series(p, &src[i], thr, &each[m]);
+        rc = one_series(p, &src[i], thr, 0, &each[m]);
         if (!shape)
             shape = history_coarse(p) ? src[i].coarse_cfg : src[i].fine_cfg;
         m++;
@@ -431,6 +452,8 @@ static int layer_mean(plot_cycle *p, const plot_src *src, size_t n, const char *
         }
         if (rc == 0)
             rc = anomalies(p, out, thr);
+        if (rc == 0)
+            trim(p, out);
         if (rc == 0 && with_backtest)
             rc = backtest(p, shape, out);
         snprintf(out->signal, sizeof out->signal, "%s, mean of %zu node%s", signal, m,
@@ -533,7 +556,7 @@ int plot_cycle_run(plot_cycle *p, const results *r, const plot_src *src, size_t 
                 (pass == 0 ? strcmp(row->signal, "DISK_USAGE") != 0 : !is_ionet(row)))
                 continue;
             sbuf b;
-            rc = one_series(p, &src[i], thr, &b);
+            rc = one_series(p, &src[i], thr, 1, &b);
             if (rc != 0) {
                 sbuf_free(&b);
                 break;

@@ -3,7 +3,7 @@
  * the set written for the catalogue series (host and pod layer means over nodes, with backtests
  * when asked, one per disk, the I/O crisis and ensemble plots, the classification scatter),
  * sound PNGs of the configured size with the window and the aggregate in the Title, history
- * left of now and the forecast right of it; nothing for
+ * left of now and the forecast right of it, anomaly markers on a spike; nothing for
  * signals without a plot; --plot-interval respected (0: never; not again before it is due);
  * the scatter from the result set's nodes; plot_cycle_create's checks. */
 #include <stdarg.h>
@@ -75,8 +75,8 @@ static int teardown(void **st)
 static double value(const char *const *s, int64_t m)
 {
     double x = (double)m;
-    if (s == CPU_A)
-        return 0.3 + 0.1 * sin(x / 20);
+    if (s == CPU_A)         /* one spike, inside the plotted hour */
+        return 0.3 + 0.1 * sin(x / 20) + (m == 170 ? 0.4 : 0);
     if (s == CPU_B)
         return 0.5 + 0.1 * cos(x / 15);
     if (s == POD_A)
@@ -182,6 +182,19 @@ static void check_lines(const char *dir, const char *name, int w, int h)
     cairo_surface_destroy(img);
 }
 
+/* pixels of the anomaly marker colour in the plot area */
+static long count_anomaly_red(const char *dir, const char *name, int w, int h)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    cairo_surface_t *img = cairo_image_surface_create_from_png(path);
+    assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    cairo_surface_flush(img);
+    long n = chk_count_color(img, w / 6, h / 10, w * 97 / 100, h * 9 / 10, 214, 39, 40, 20);
+    cairo_surface_destroy(img);
+    return n;
+}
+
 #define WANT(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static void test_plot_cycle_writes_the_set(void **st)
@@ -201,6 +214,9 @@ static void test_plot_cycle_writes_the_set(void **st)
     check_png(f.dir, "DISK_IO_UTIL_b_layer_forecast.png", 640, 320,
               WANT(win, "DISK_IO_UTIL b ensemble forecast"));
     check_lines(f.dir, "host_layer_forecast.png", 640, 320);
+    /* the spike of a is an anomaly of the host layer mean: red markers; the pod layer has none */
+    assert_true(count_anomaly_red(f.dir, "host_layer_forecast.png", 640, 320) >= 10);
+    assert_int_equal(count_anomaly_red(f.dir, "pod_layer_forecast.png", 640, 320), 0);
     check_lines(f.dir, "pod_layer_forecast.png", 640, 320);
     check_lines(f.dir, "disk_a_var_lib_forecast.png", 640, 320);
     check_lines(f.dir, "DISK_IO_UTIL_b_layer_forecast.png", 640, 320);
