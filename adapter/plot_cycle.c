@@ -328,7 +328,8 @@ static int backtest(plot_cycle *p, const ens_config *shape_in, sbuf *b)
     shape.p.season_week = shape.p.season_day ? shape.p.season_week : 0;
     size_t wneed = ens_work_size(&shape, h);
     if (grow_aligned(&p->state, &p->state_cap, ens_state_size(&shape)) != 0 ||
-        grow_aligned(&p->scratch, &p->scratch_cap, ens_fit_scratch_size(&shape, ntrain) + 64) != 0 ||
+        grow_aligned(&p->scratch, &p->scratch_cap,
+                     ens_fit_scratch_size(&shape, ntrain) + 64) != 0 ||
         grow_aligned(&p->work, &p->work_cap, wneed) != 0)
         return -1;
     if (ens_init(p->state, &shape) != 0 ||

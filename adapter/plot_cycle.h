@@ -47,8 +47,8 @@ int plot_cycle_create(const plot_cycle_config *c, plot_cycle **out);
 void plot_cycle_destroy(plot_cycle *p);     /* NULL is a no-op */
 
 /* Writes every plot for the catalogue series among src (rows whose signal is set) and the node
- * classification of r. now: the "now" line (Unix seconds; NaN: the newest history point). Returns plot_set_write's result;
- * stats may be NULL; err gets one line on failure. */
+ * classification of r. now: the "now" line (Unix seconds; NaN: the newest history point).
+ * Returns plot_set_write's result; stats may be NULL; err gets one line on failure. */
 int plot_cycle_run(plot_cycle *p, const results *r, const plot_src *src, size_t n, double now,
                    plot_set_stats *stats, char *err, size_t errlen);
 

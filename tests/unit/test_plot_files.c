@@ -77,7 +77,8 @@ static void test_index(void **st)
     const char *html = b.p;
     assert_non_null(strstr(html, "<p>4 files.</p>"));
     /* sorted by name: <b>... , alias.png, disk_..., host_... */
-    const char *x = strstr(html, "href=\"/plots/%3Cb%3E%26%22x%27.png\">&lt;b&gt;&amp;&quot;x&#39;.png</a>");
+    const char *x = strstr(html, "href=\"/plots/%3Cb%3E%26%22x%27.png\">"
+                                 "&lt;b&gt;&amp;&quot;x&#39;.png</a>");
     const char *alias = strstr(html, "href=\"/plots/alias.png\">alias.png</a>");
     const char *csv = strstr(html, "href=\"/plots/disk_full_prediction.csv\">");
     const char *png = strstr(html, "href=\"/plots/host_layer_forecast.png\">");
