@@ -744,9 +744,11 @@ static int plot_setup(cycle *c)
     pc.an.min_change = c->cfg.anomaly_min_change;
     pc.an.persistence = c->cfg.anomaly_persistence ? c->cfg.anomaly_persistence : 1;
     int rc = plot_cycle_create(&pc, &c->plots);
-    if (rc != 0)
-        log_msg(LOG_ERROR, "plots: cannot set up (directory \"%s\")", c->cfg.plot_set.dir);
-    return rc;
+    if (rc == -MAI_EINVAL)      /* e.g. an empty FORECAST_PLOTS_DIR: the cycle runs without */
+        log_msg(LOG_WARN, "plots: not written (directory \"%s\", windows %d h + %d h)",
+                c->cfg.plot_set.dir ? c->cfg.plot_set.dir : "", c->cfg.plot_set.history_hours,
+                c->cfg.plot_set.forecast_hours);
+    return rc == -MAI_EINVAL ? 0 : rc;
 }
 
 /* When plots are due this cycle, the list of series to hand them is started. */

@@ -5,7 +5,8 @@
  * sound PNGs of the configured size with the window and the aggregate in the Title, history
  * left of now and the forecast right of it, anomaly markers on a spike; nothing for
  * signals without a plot; --plot-interval respected (0: never; not again before it is due);
- * the scatter from the result set's nodes; plot_cycle_create's checks. */
+ * the scatter from the result set's nodes; plot_cycle_create's checks, and a cycle that runs
+ * without plots when they are refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -304,6 +305,32 @@ static void test_plot_cycle_nodes(void **st)
     store_destroy(s);
 }
 
+/* a plot configuration plot_cycle refuses leaves the cycle running without plots */
+static void test_plot_cycle_bad_config_runs_without(void **st)
+{
+    (void)st;
+    store_config sc = {.shards = 1, .max_series = 10, .fine_cap = 10, .fine_step_ms = 60000,
+                       .coarse_cap = 10, .coarse_step_ms = 3600000};
+    store *s;
+    assert_int_equal(store_create(&sc, &s), 0);
+    results_box *box = results_box_create();
+    assert_non_null(box);
+    cycle_config c = {.st = s, .box = box, .fine_step_s = 60, .coarse_step_s = 3600,
+                      .fine_cap = 10, .coarse_cap = 10, .horizon_s = {900}, .nh = 1,
+                      .interval_s = 15, .max_models = 10, .fit_budget_s = 1,
+                      .plot_interval_s = 1, .train_fraction = 0.8};
+    c.plot_set = (plot_set_cfg){.dir = "", .history_hours = 1, .forecast_hours = 1};
+    cycle *cyc = NULL;
+    assert_int_equal(cycle_create(&c, 0, &cyc), 0);
+    cycle_run_once(cyc);
+    const results *r = results_acquire(box);
+    assert_non_null(r);
+    results_release(box, r);
+    cycle_destroy(cyc);
+    results_box_destroy(box);
+    store_destroy(s);
+}
+
 static void test_plot_cycle_create_checks(void **st)
 {
     (void)st;
@@ -341,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_plot_cycle_without_backtest),
         cmocka_unit_test(test_plot_cycle_interval),
         cmocka_unit_test(test_plot_cycle_nodes),
+        cmocka_unit_test(test_plot_cycle_bad_config_runs_without),
         cmocka_unit_test(test_plot_cycle_create_checks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
