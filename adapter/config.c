@@ -191,6 +191,9 @@ static const opt flag_opts[] = {
     { .name = "--coarse-step", .metavar = "SECONDS", .parse = P_STEP, .store = S_UINT,
       FIELD(coarse_step_s), .lo = 1, .hi = DAY_S, .group = G_SERVICE,
       .help = "Coarse ring bucket in seconds (or 1h)" },
+    { .name = "--plot-interval", .metavar = "N", .parse = P_INT, .store = S_INT,
+      FIELD(plot_interval_s), .lo = 0, .hi = DAY_S, .group = G_SERVICE,
+      .help = "Seconds between plot writes into FORECAST_PLOTS_DIR; 0 = no plots" },
     { .name = "--max-models", .metavar = "N", .parse = P_INT, .store = S_SIZE,
       FIELD(max_models), .lo = 0, .hi = 10000000, .group = G_SERVICE,
       .help = "Most series given forecasts (0: none)" },
@@ -948,6 +951,7 @@ void config_defaults(mai_config *c)
     c->verbose_level = 0;
 
     c->interval_s = 15;
+    c->plot_interval_s = 300;
 
     c->listen_host[0] = '\0';
     c->listen_port = 9201;

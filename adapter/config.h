@@ -58,6 +58,7 @@ typedef struct mai_config {
     char listen_host[256];                     /* --listen HOST:PORT, host part ("" = all) */
     uint16_t listen_port;                      /* port part, default 9201 */
     unsigned threads;                          /* --threads, HTTP worker threads, default 2 */
+    int plot_interval_s;                       /* --plot-interval N, 300; 0 = no plots */
     unsigned shards;                           /* --shards, power of two, default 64 */
     size_t max_body_bytes;                     /* --max-body-bytes, compressed, default 32 MiB */
     size_t max_decoded_bytes;                  /* --max-decoded-bytes, default 128 MiB */

@@ -20,6 +20,7 @@
 #include "adapter/hash.h"
 #include "adapter/intern.h"
 #include "adapter/log.h"
+#include "adapter/plot_cycle.h"
 #include "adapter/retrain.h"
 #include "adapter/signals.h"
 #include "exporter/atomic_file.h"
@@ -100,6 +101,11 @@ struct cycle {
     int want_all;                   /* --training: every series, catalogue or not */
     uint64_t retrain_seq, retrain_done;
     size_t retrain_matched;
+    /* plots: the series of this cycle handed to plot_cycle when due */
+    plot_cycle *plots;
+    double plotted_at;
+    plot_src *psrc;
+    size_t npsrc;
 };
 
 void cycle_horizon_name(double seconds, char *out, size_t cap)
@@ -792,12 +798,76 @@ void cycle_fit_all(cycle *c)
     pthread_mutex_unlock(&c->mu);
 }
 
+/* Plots (adapter/plot_cycle.h): created with the cycle when --plot-interval is set. */
+static int plot_setup(cycle *c)
+{
+    if (c->cfg.plot_interval_s == 0)
+        return 0;
+    plot_cycle_config pc = {.st = c->cfg.st, .names = c->cfg.names, .set = c->cfg.plot_set,
+                            .fine_step_s = c->cfg.fine_step_s,
+                            .coarse_step_s = c->cfg.coarse_step_s, .fine_cap = c->cfg.fine_cap,
+                            .coarse_cap = c->cfg.coarse_cap, .backtest = c->cfg.plot_backtest,
+                            .train_fraction = c->cfg.train_fraction > 0 ? c->cfg.train_fraction
+                                                                        : 0.8};
+    an_config_default(&pc.an);
+    an_config_for_step(&pc.an, (double)c->cfg.fine_step_s);
+    pc.an.direction = (an_direction)c->cfg.anomaly_direction;
+    pc.an.min_change = c->cfg.anomaly_min_change;
+    pc.an.persistence = c->cfg.anomaly_persistence ? c->cfg.anomaly_persistence : 1;
+    int rc = plot_cycle_create(&pc, &c->plots);
+    if (rc == -MAI_EINVAL)      /* e.g. an empty FORECAST_PLOTS_DIR: the cycle runs without */
+        log_msg(LOG_WARN, "plots: not written (directory \"%s\", windows %d h + %d h)",
+                c->cfg.plot_set.dir ? c->cfg.plot_set.dir : "", c->cfg.plot_set.history_hours,
+                c->cfg.plot_set.forecast_hours);
+    return rc == -MAI_EINVAL ? 0 : rc;
+}
+
+/* When plots are due this cycle, the list of series to hand them is started. */
+static void plot_begin(cycle *c)
+{
+    c->npsrc = 0;
+    free(c->psrc);
+    c->psrc = NULL;
+    if (c->plots && c->n &&
+        (c->plotted_at == 0 || wall_now() - c->plotted_at >= c->cfg.plot_interval_s - 0.5))
+        c->psrc = calloc(c->n, sizeof *c->psrc);
+}
+
+static void plot_note(cycle *c, const model_entry *e, const result_row *row)
+{
+    if (!c->psrc || !e->sig || c->npsrc >= c->n)
+        return;
+    c->psrc[c->npsrc++] = (plot_src){
+        .row = row, .ref = e->ref,
+        .fine_state = e->fine.used ? e->fine.state : NULL,
+        .coarse_state = e->coarse.used ? e->coarse.state : NULL,
+        .fine_cfg = e->fine.used ? &e->fine.cfg : NULL,
+        .coarse_cfg = e->coarse.used ? &e->coarse.cfg : NULL};
+}
+
+static void plot_write(cycle *c, const results *r)
+{
+    if (!c->psrc)
+        return;
+    plot_set_stats stats;
+    char err[512];
+    /* "now" is the newest history point: the plots stay readable when data stops arriving */
+    if (plot_cycle_run(c->plots, r, c->psrc, c->npsrc, NAN, &stats, err, sizeof err) != 0)
+        log_msg(LOG_WARN, "%s", err);
+    else
+        log_msg(LOG_DEBUG, "plots: %zu files in %.3f s", stats.written, stats.seconds);
+    c->plotted_at = wall_now();
+    free(c->psrc);
+    c->psrc = NULL;
+}
+
 void cycle_run_once(cycle *c)
 {
     double w0 = wall_now();
     mai_str all = {"", 0};
     store_visit(c->cfg.st, all, discover, c);
     apply_retrain(c);
+    plot_begin(c);
 
     results *r = calloc(1, sizeof *r);
     if (!r)
@@ -864,6 +934,7 @@ void cycle_run_once(cycle *c)
         eta(c, e, row);
         signal_alerts(c, e, row, r);
         r->models_ready += (uint64_t)row->ready;
+        plot_note(c, e, row);
     }
     c->rotate = c->n ? (c->rotate + 1) % c->n : 0;
     for (uint32_t h = 0; h < r->nh; h++) {
@@ -886,6 +957,7 @@ void cycle_run_once(cycle *c)
         c->printed_at = wall_now();
     }
     classify_nodes(c, r);
+    plot_write(c, r);
     if (c->cfg.console)
         report_console(r, stdout, c->cfg.verbosity);
     if (c->cfg.reports_dir && has_disk_rows(r)) {
@@ -933,7 +1005,7 @@ int cycle_create(const cycle_config *cfg, int start, cycle **out)
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     pthread_cond_init(&c->done_cv, NULL);
-    if (work_alloc(c) != 0) {
+    if (work_alloc(c) != 0 || plot_setup(c) != 0) {
         cycle_destroy(c);
         return -MAI_ENOMEM;
     }
@@ -991,6 +1063,8 @@ void cycle_destroy(cycle *c)
     free(c->eta_t);
     free(c->want[0]);
     free(c->want[1]);
+    plot_cycle_destroy(c->plots);
+    free(c->psrc);
     pthread_cond_destroy(&c->cv);
     pthread_cond_destroy(&c->done_cv);
     pthread_mutex_destroy(&c->mu);

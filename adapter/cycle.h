@@ -15,6 +15,7 @@
 #include "adapter/signals.h"
 #include "models/ensemble.h"
 #include "adapter/store.h"
+#include "exporter/plot_set.h"
 #include "exporter/results.h"
 
 #define CYCLE_MAX_HORIZONS 4
@@ -50,6 +51,12 @@ typedef struct cycle_config {
     void (*after_cycle)(void *arg);         /* run on the cycle thread after each cycle, while
                                                no model changes (snapshots); NULL: none */
     void *after_cycle_arg;
+    /* plots (adapter/plot_cycle.h) into plot_set.dir every plot_interval_s seconds, on the
+     * cycle thread after the forecasts; 0 = never */
+    unsigned plot_interval_s;
+    plot_set_cfg plot_set;
+    int plot_backtest;                      /* also the layer backtest plots */
+    double train_fraction;                  /* their train/test split; 0 = 0.8 */
 } cycle_config;
 
 typedef struct cycle cycle;

@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "adapter/log.h"
 #include "adapter/remote_read.h"
+#include "adapter/plot_files.h"
 #include "adapter/selfstats.h"
 #include "adapter/store_api.h"
 #include "adapter/write_handler.h"
@@ -180,7 +182,7 @@ static enum MHD_Result send_status_page(http_server *h, struct MHD_Connection *c
         .samples_accepted = atomic_load_explicit(&g_selfstats.samples_accepted,
                                                  memory_order_relaxed),
         .samples_rejected = rejected, .uptime_s = log_now_s() - g_selfstats.start_time_s,
-        .version = MAI_VERSION, .refresh_s = 15};
+        .version = MAI_VERSION, .refresh_s = 15, .plots_href = "/plots/"};
     expo_buf b;
     expo_init(&b);
     const results *res = h->box ? results_acquire(h->box) : NULL;
@@ -197,6 +199,47 @@ static enum MHD_Result send_status_page(http_server *h, struct MHD_Connection *c
         return MHD_NO;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* GET /plots/: the index of FORECAST_PLOTS_DIR; GET /plots/<name>: one file of it
+ * (adapter/plot_files.h refuses names that are not one plain component, and files outside). */
+static enum MHD_Result send_plots(http_server *h, struct MHD_Connection *c, const char *name)
+{
+    const char *dir = h->cfg->forecast_plots_dir;
+    struct MHD_Response *r;
+    const char *ctype;
+    if (!*name) {
+        expo_buf b;
+        expo_init(&b);
+        if (plot_files_index(dir, "/plots/", &b) != 0 || !b.p) {
+            expo_free(&b);
+            return send_text(c, 500, "out of memory rendering the plot index\n", NULL);
+        }
+        r = MHD_create_response_from_buffer(b.len, b.p, MHD_RESPMEM_MUST_FREE);
+        if (!r) {
+            expo_free(&b);
+            return MHD_NO;
+        }
+        ctype = "text/html; charset=utf-8";
+    } else {
+        uint64_t size;
+        int fd = plot_files_open(dir, name, &size, &ctype);
+        if (fd == -400)
+            return send_text(c, 400, "bad plot file name: one file name of the plots "
+                             "directory, without '/' or a leading '.'\n", NULL);
+        if (fd < 0)
+            return send_text(c, 404, "no such plot file\n", NULL);
+        r = MHD_create_response_from_fd(size, fd);      /* closes fd */
+        if (!r) {
+            close(fd);
+            return MHD_NO;
+        }
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     enum MHD_Result ret = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
     return ret;
@@ -431,9 +474,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 return send_text(c, 405, "use POST for /api/v1/admin/retrain\n", "POST");
             return send_retrain(h, c);
         }
+        int plots = strcmp(url, "/plots") == 0 || strncmp(url, "/plots/", 7) == 0;
         int known = strcmp(url, "/metrics") == 0 || strcmp(url, "/-/healthy") == 0 ||
                     strcmp(url, "/-/ready") == 0 || strcmp(url, "/") == 0 ||
-                    strcmp(url, "/api/v1/store") == 0;
+                    strcmp(url, "/api/v1/store") == 0 || plots;
         if (known && !get)
             return send_text(c, 405, "method not allowed\n", "GET, HEAD");
         if (strcmp(url, "/metrics") == 0)
@@ -446,6 +490,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return send_text(c, 200, "metrics-ai is Ready.\n", NULL);
         if (strcmp(url, "/") == 0)
             return send_status_page(h, c);
+        if (plots)
+            return send_plots(h, c, url[6] ? url + 7 : "");
         return send_text(c, 404, "not found\n", NULL);
     }
     if (k->route != ROUTE_WRITE && k->route != ROUTE_READ) {  /* answered: discard the rest */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * adapter/http.h -- the HTTP server (libmicrohttpd, epoll, a pool of --threads worker threads):
- * POST /api/v1/write, POST /api/v1/read, GET /metrics, /-/healthy, /-/ready, /,
+ * POST /api/v1/write, POST /api/v1/read, GET /metrics, /-/healthy, /-/ready, /, /plots/,
  * POST /api/v1/admin/retrain. Owns its threads; http_stop joins them. Every worker thread decodes
  * and ingests on its own; they share only the store, the published results and the atomic
  * self-metrics. */

@@ -223,6 +223,8 @@ int main(int argc, char **argv)
         .anomaly_min_change = cfg.anomaly_min_change,
         .anomaly_persistence = cfg.anomaly_persistence,
         .anomaly_threshold = cfg.anomaly_threshold,
+        .plot_interval_s = (unsigned)cfg.plot_interval_s, .plot_set = plot_set_cfg_from(&cfg),
+        .plot_backtest = cfg.show_backtest || cfg.training, .train_fraction = cfg.train_fraction,
         .fit_budget_s = 0.5 * (cfg.interval_s > 0 ? cfg.interval_s : 15)};
     /* a single run fits what is due within one budget of 60 s; --training fits everything */
     if (cfg.interval_s == 0 || cfg.training)

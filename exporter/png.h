@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
- * exporter/png.h -- a fast PNG encoder for opaque 8-bit RGB images: per-row filter choice (Sub or
- * Up), greedy LZ77 with fixed-Huffman deflate, zlib framing, and a tEXt chunk. Charts are
- * mostly flat colour, so this is several times faster than libpng's default level and files
- * stay small. */
+ * exporter/png.h -- PNG encoding of opaque 8-bit RGB images into memory on libpng: fastest zlib
+ * level and no row filter (charts are mostly flat colour: adaptive Sub/Up filtering made files
+ * under 1% smaller and encoding slower), and a tEXt chunk right after IHDR. */
 #ifndef MAI_EXPORTER_PNG_H
 #define MAI_EXPORTER_PNG_H
 
@@ -11,9 +10,9 @@
 
 /* Buffers kept between encodes of a batch (zero-initialise; png_work_free when done). */
 typedef struct png_work {
-    uint8_t *filt, *rows, *out;
-    int32_t *head;
-    size_t filt_cap, rows_cap, out_cap;
+    uint8_t *rows, *out;
+    size_t rows_cap, out_cap, out_len;
+    int oom;
 } png_work;
 
 void png_work_free(png_work *w);
@@ -22,7 +21,7 @@ void png_work_free(png_work *w);
  * uint32 0x00RRGGBB (cairo's CAIRO_FORMAT_RGB24), as an RGB PNG: signature, IHDR, one tEXt chunk
  * keyword=text after IHDR (when keyword is not NULL; bytes outside printable ASCII in text
  * become '?'), IDAT, IEND. *out points into w and stays valid until the next encode with w or
- * png_work_free. Returns 0, or -1 on bad arguments or out of memory. */
+ * png_work_free. Returns 0, or -1 on bad arguments, a libpng error or out of memory. */
 int png_encode(png_work *w, const uint8_t *pixels, int width, int height, int stride,
                const char *keyword, const char *text, const uint8_t **out, size_t *outlen);
 

@@ -625,6 +625,23 @@ static void test_config_interval_accepts_zero(void **state)
     assert_rejected(load_flag(&c, err, "--interval", ""), err, "--interval=\"\"");
 }
 
+static void test_config_plot_interval(void **state)
+{
+    mai_config c;
+    char err[ERR_LEN];
+    (void)state;
+    assert_int_equal(load_flag(&c, err, "--interval", "30"), 0);
+    assert_int_equal(c.plot_interval_s, 300);
+    assert_int_equal(load_flag(&c, err, "--plot-interval", "0"), 0);
+    assert_int_equal(c.plot_interval_s, 0);
+    assert_int_equal(load_flag(&c, err, "--plot-interval", "1"), 0);
+    assert_int_equal(c.plot_interval_s, 1);
+    assert_rejected(load_flag(&c, err, "--plot-interval", "-1"), err, "--plot-interval=\"-1\"");
+    assert_rejected(load_flag(&c, err, "--plot-interval", "86401"), err,
+                    "--plot-interval=\"86401\"");
+    assert_rejected(load_flag(&c, err, "--plot-interval", "5m"), err, "--plot-interval=\"5m\"");
+}
+
 static void test_config_unknown_flag_names_it(void **state)
 {
     mai_config c;
@@ -1015,6 +1032,7 @@ int main(void)
         T(test_config_missing_value_is_error),
         T(test_config_negative_value_is_taken_then_range_checked),
         T(test_config_interval_accepts_zero),
+        T(test_config_plot_interval),
         T(test_config_unknown_flag_names_it),
         T(test_config_positional_argument_is_error),
         T(test_config_error_is_one_line_with_escaped_value),

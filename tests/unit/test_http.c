@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/unit/test_http.c -- the HTTP server on a loopback port: routes, methods, early answers
  * before the body (413 by Content-Length, 503 over the in-flight limit), the /metrics content
- * type, and a keep-alive connection carrying several writes. */
+ * type, a keep-alive connection carrying several writes, and GET /plots/ (index, files with
+ * their content types, traversal and symlinks leading outside refused, the status page link). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -26,6 +28,7 @@
 static mai_config cfg;
 static store *st;
 static http_server *srv;
+static const char *plots_dir;   /* FORECAST_PLOTS_DIR for the next start(), NULL: default */
 
 static int start(unsigned max_inflight)
 {
@@ -34,6 +37,8 @@ static int start(unsigned max_inflight)
     cfg.listen_port = 0;
     cfg.max_body_bytes = 4096;
     cfg.max_inflight = max_inflight;
+    if (plots_dir)
+        snprintf(cfg.forecast_plots_dir, sizeof cfg.forecast_plots_dir, "%s", plots_dir);
     store_config sc = {.shards = 4, .max_series = 100, .fine_cap = 10, .fine_step_ms = 60000,
                        .coarse_cap = 10, .coarse_step_ms = 3600000};
     char err[256];
@@ -230,6 +235,81 @@ static void test_http_answers_503_with_retry_after_over_inflight_limit(void **st
     assert_int_equal(start(64), 0);
 }
 
+static void put_file(const char *dir, const char *name, const char *text)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* GET /plots/ and /plots/<file> from FORECAST_PLOTS_DIR; traversal refused with one line */
+static void test_http_serves_plots(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/test_http_plots.XXXXXX", dir[128], link[160];
+    assert_non_null(mkdtemp(root));
+    snprintf(dir, sizeof dir, "%s/plots", root);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    put_file(root, "secret.txt", "secret\n");
+    put_file(dir, "host_layer_forecast.png", "\x89PNG\r\n\x1a\nbody");
+    put_file(dir, "disk_full_prediction.csv", "instance,mountpoint\n");
+    snprintf(link, sizeof link, "%s/leak.png", dir);
+    assert_int_equal(symlink("../secret.txt", link), 0);
+    teardown(NULL);
+    plots_dir = dir;
+    assert_int_equal(start(64), 0);
+    char buf[16384];
+    assert_int_equal(request("GET /plots/ HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf), 200);
+    assert_non_null(strstr(buf, "Content-Type: text/html; charset=utf-8"));
+    assert_non_null(strstr(buf, "<a href=\"/plots/host_layer_forecast.png\">"));
+    assert_non_null(strstr(buf, "<a href=\"/plots/disk_full_prediction.csv\">"));
+    assert_null(strstr(buf, "leak.png"));
+    assert_int_equal(request("GET /plots HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf), 200);
+    assert_non_null(strstr(buf, "host_layer_forecast.png"));
+    assert_int_equal(request("GET /plots/host_layer_forecast.png HTTP/1.1\r\nHost: x\r\n\r\n",
+                             buf, sizeof buf), 200);
+    assert_non_null(strstr(buf, "Content-Type: image/png"));
+    assert_non_null(strstr(buf, "Content-Length: 12\r\n"));
+    assert_non_null(strstr(buf, "\r\n\r\n\x89PNG\r\n\x1a\nbody"));
+    assert_int_equal(request("GET /plots/disk_full_prediction.csv HTTP/1.1\r\nHost: x\r\n\r\n",
+                             buf, sizeof buf), 200);
+    assert_non_null(strstr(buf, "Content-Type: text/csv; charset=utf-8"));
+    assert_non_null(strstr(buf, "instance,mountpoint"));
+    /* traversal: names with '/' or "..", encoded or not, absolute paths: 400 with one line */
+    const char *bad[] = {"/plots/../secret.txt", "/plots/..", "/plots/%2e%2e/secret.txt",
+                         "/plots/..%2fsecret.txt", "/plots//etc/passwd", "/plots/a/../../x",
+                         "/plots/.hidden"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char req[256];
+        snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", bad[i]);
+        int status = request(req, buf, sizeof buf);
+        if (status != 400)
+            fail_msg("%s: got %d", bad[i], status);
+        assert_non_null(strstr(buf, "\r\n\r\nbad plot file name"));
+        assert_null(strstr(buf, "secret\n"));
+    }
+    /* a symlink leading outside, a missing file: 404 */
+    assert_int_equal(request("GET /plots/leak.png HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf),
+                     404);
+    assert_null(strstr(buf, "secret\n"));
+    assert_int_equal(request("GET /plots/nope.png HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf),
+                     404);
+    assert_int_equal(request("POST /plots/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+                             buf, sizeof buf), 405);
+    /* the status page links the plots */
+    assert_int_equal(request("GET / HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf), 200);
+    assert_non_null(strstr(buf, "href=\"/plots/\""));
+    teardown(NULL);
+    plots_dir = NULL;
+    assert_int_equal(start(64), 0);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_http_answers_415_for_json),
         cmocka_unit_test(test_http_keeps_alive_across_writes),
         cmocka_unit_test(test_http_answers_503_with_retry_after_over_inflight_limit),
+        cmocka_unit_test(test_http_serves_plots),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     write_worker_release();
