@@ -203,6 +203,15 @@ static const opt flag_opts[] = {
     { .name = "--lstm-metrics", .metavar = "LIST", .parse = P_STR, FIELD(lstm_metrics),
       .flags = O_EMPTY_OK, .group = G_SERVICE,
       .help = "Series given the LSTM: layer (host/pod), none, or names" },
+    { .name = "--signals", .metavar = "FILE", .parse = P_STR, FIELD(signals_files),
+      .flags = O_EMPTY_OK, .group = G_SERVICE,
+      .help = "Catalogue override files, comma-separated (metrics-ai rules format)" },
+    { .name = "--model-allow", .metavar = "RE", .parse = P_STR, FIELD(model_allow),
+      .flags = O_EMPTY_OK, .group = G_SERVICE,
+      .help = "Outside the catalogue, model only names matching RE (anchored)" },
+    { .name = "--model-deny", .metavar = "RE", .parse = P_STR, FIELD(model_deny),
+      .flags = O_EMPTY_OK, .group = G_SERVICE,
+      .help = "Outside the catalogue, never model names matching RE" },
     { .name = "--anomaly-threshold", .metavar = "X", .parse = P_DOUBLE, FIELD(anomaly_threshold),
       .dlo = 0.0, .dhi = 1.0, .group = G_SERVICE,
       .help = "Anomaly score at which I/O, network and golden signals alert" },
@@ -902,8 +911,33 @@ int config_horizons(const mai_config *c, double out[MAI_CONFIG_MAX_HORIZONS], ch
     return n;
 }
 
+int config_name_regex(const char *what, const char *re, regex_t *out, char *err, size_t errlen)
+{
+    size_t n = strlen(re) + 5;
+    char *anchored = malloc(n);
+    if (!anchored)
+        return fail(err, errlen, "%s: out of memory", what);
+    snprintf(anchored, n, "^(%s)$", re);
+    int rc = regcomp(out, anchored, REG_EXTENDED | REG_NOSUB);
+    free(anchored);
+    if (rc != 0) {
+        char why[128];
+        regerror(rc, out, why, sizeof why);
+        return fail(err, errlen, "%s=\"%s\": %s", what, re, why);
+    }
+    return 0;
+}
+
 static int check_combined(const mai_config *c, char *err, size_t errlen)
 {
+    const char *res[2][2] = {{"--model-allow", c->model_allow}, {"--model-deny", c->model_deny}};
+    for (int i = 0; i < 2; i++) {
+        regex_t rx;
+        if (res[i][1][0] && config_name_regex(res[i][0], res[i][1], &rx, err, errlen) != 0)
+            return -MAI_EINVAL;
+        if (res[i][1][0])
+            regfree(&rx);
+    }
     double h[MAI_CONFIG_MAX_HORIZONS];
     int nh = config_horizons(c, h, err, errlen);
     if (nh < 0)

@@ -5,6 +5,7 @@
 #ifndef MAI_ADAPTER_CONFIG_H
 #define MAI_ADAPTER_CONFIG_H
 
+#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,6 +73,9 @@ typedef struct mai_config {
     size_t max_models;                         /* --max-models, series forecast, default 10000 */
     char horizons[256];                        /* --horizons, "" = HORIZON_MIN m,1h,24h,7d */
     char lstm_metrics[MAI_CONFIG_PATH_MAX];     /* --lstm-metrics, names that get the LSTM */
+    char signals_files[MAI_CONFIG_PATH_MAX];   /* --signals FILE[,FILE...]: catalogue overrides */
+    char model_allow[1024];                    /* --model-allow RE: metric names modelled */
+    char model_deny[1024];                     /* --model-deny RE: metric names not modelled */
     double anomaly_threshold;                  /* --anomaly-threshold, alert level, default 0.75*/
     char anomaly_direction[16];                /* --anomaly-direction both|up|down */
     double anomaly_min_change;                 /* --anomaly-min-change, series units, 0 = off */
@@ -102,5 +106,10 @@ int config_horizons(const mai_config *c, double out[MAI_CONFIG_MAX_HORIZONS], ch
 
 /* Prints usage: every seed flag, every service flag, every environment variable with its default. */
 void config_print_help(FILE *out, const char *prog);
+
+/* Compiles a --model-allow / --model-deny expression as POSIX ERE anchored to the whole name
+ * (^(RE)$, as Prometheus anchors its regexes). Returns 0, or -MAI_EINVAL with one line naming
+ * the flag in err (what, e.g. "--model-allow"). Free with regfree(). */
+int config_name_regex(const char *what, const char *re, regex_t *out, char *err, size_t errlen);
 
 #endif

@@ -231,12 +231,12 @@ static int discover(const store_series_view *v, void *arg)
             metric = v->labels[2 * i + 1]->s;
     if (strncmp(metric, "metrics_ai_", 11) == 0)
         return 0;                   /* our own exports, scraped back: never forecast forecasts */
-    size_t nsig;
-    const signal_def *sigs = signals_builtin(&nsig), *sig = NULL;
-    for (size_t i = 0; i < nsig && !sig; i++)
-        if (strcmp(sigs[i].record, metric) == 0)
-            sig = &sigs[i];
-    /* catalogue signals are always modelled; --max-models bounds the other series */
+    const signal_def *sig = signals_by_metric(c->cfg.cat, metric);
+    /* catalogue signals are always modelled; --model-allow/--model-deny and --max-models
+     * choose among the other series */
+    if (!sig && ((c->cfg.model_allow && regexec(c->cfg.model_allow, metric, 0, NULL, 0) != 0) ||
+                 (c->cfg.model_deny && regexec(c->cfg.model_deny, metric, 0, NULL, 0) == 0)))
+        return 0;
     if (!sig && c->n_generic >= c->cfg.max_models) {
         if (!c->refused_logged && c->cfg.max_models > 0) {
             log_msg(LOG_WARN, "model limit %zu reached (--max-models): further series are "
@@ -804,6 +804,7 @@ static int plot_setup(cycle *c)
     if (c->cfg.plot_interval_s == 0)
         return 0;
     plot_cycle_config pc = {.st = c->cfg.st, .names = c->cfg.names, .set = c->cfg.plot_set,
+                            .cat = c->cfg.cat,
                             .fine_step_s = c->cfg.fine_step_s,
                             .coarse_step_s = c->cfg.coarse_step_s, .fine_cap = c->cfg.fine_cap,
                             .coarse_cap = c->cfg.coarse_cap, .backtest = c->cfg.plot_backtest,

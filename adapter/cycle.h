@@ -8,6 +8,7 @@
 #define MAI_ADAPTER_CYCLE_H
 
 #include <stddef.h>
+#include <regex.h>
 #include <stdint.h>
 
 #include "adapter/naming.h"
@@ -28,7 +29,12 @@ typedef struct cycle_config {
     double horizon_s[CYCLE_MAX_HORIZONS];   /* ascending */
     uint32_t nh;
     unsigned interval_s;                    /* seconds between cycles (>= 1) */
-    size_t max_models;                      /* series given models, at most */
+    size_t max_models;                      /* series outside the catalogue given models, at
+                                               most (catalogue signals always are) */
+    const signals *cat;                     /* the signal catalogue; NULL: the built-in one */
+    const regex_t *model_allow;             /* outside the catalogue, only metric names it
+                                               matches get models (NULL: all) */
+    const regex_t *model_deny;              /* ... and none it matches (NULL: none) */
     double fit_budget_s;                    /* CPU seconds of fitting per cycle (at least one fit) */
     const char *lstm_metrics;               /* comma-separated metric names that also get the
                                                LSTM member (NULL or "": none) */

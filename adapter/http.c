@@ -141,18 +141,16 @@ static enum MHD_Result send_retrain(http_server *h, struct MHD_Connection *c)
     if ((!d || !*d) && (!io || !*io))
         return send_text(c, 400, "give disk=LIST and/or io_net=LIST (all, node, node:/mount, "
                          "node:SIGNAL, comma-separated)\n", NULL);
-    static _Thread_local retrain_spec spec[2];
-    char err[300], text[360];
-    if (retrain_parse(d, RETRAIN_DISK, "disk", &spec[0], err, sizeof err) != 0 ||
-        retrain_parse(io, RETRAIN_IO_NET, "io_net", &spec[1], err, sizeof err) != 0) {
-        snprintf(text, sizeof text, "%s\n", err);
-        return send_text(c, 400, text, NULL);
-    }
+    char err[300] = "", text[360];
     http_retrain_fn fn = atomic_load(&h->retrain_fn);
     if (!fn)
         return send_text(c, 503, "the model cycle is not running yet\n", NULL);
     size_t matched = 0;
-    int rc = fn(h->retrain_ctx, &spec[0], &spec[1], &matched);
+    int rc = fn(h->retrain_ctx, d, io, &matched, err, sizeof err);
+    if (rc == -MAI_EINVAL) {
+        snprintf(text, sizeof text, "%s\n", err);
+        return send_text(c, 400, text, NULL);
+    }
     if (rc < 0)
         return send_text(c, 503, "out of memory queueing the retrain\n", NULL);
     if (rc == 0)

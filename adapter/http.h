@@ -10,7 +10,6 @@
 #include <stddef.h>
 
 #include "adapter/config.h"
-#include "adapter/retrain.h"
 #include "adapter/store.h"
 #include "exporter/results.h"
 
@@ -24,9 +23,10 @@ int http_start(const mai_config *cfg, store *st, results_box *box, http_server *
 
 /* The admin retrain hook behind POST /api/v1/admin/retrain?disk=LIST&io_net=LIST (the seed's
  * --disk-retrain / --io-net-retrain grammar, adapter/retrain.h): called on a worker thread with
- * the parsed specs; returns 0 with *matched once applied, 1 while pending, < 0 on failure. */
-typedef int (*http_retrain_fn)(void *ctx, const retrain_spec *disk, const retrain_spec *io_net,
-                               size_t *matched);
+ * the two lists as given (either may be NULL); returns 0 with *matched once applied, 1 while
+ * pending, -MAI_EINVAL with one line in err for a bad list, another negative on failure. */
+typedef int (*http_retrain_fn)(void *ctx, const char *disk, const char *io_net, size_t *matched,
+                               char *err, size_t errlen);
 
 /* Installs the hook (until then the endpoint answers 503). Any thread. */
 void http_set_retrain(http_server *h, http_retrain_fn fn, void *ctx);

@@ -29,12 +29,50 @@
 #include "models/anomaly.h"
 
 
-/* POST /api/v1/admin/retrain: waits up to 2 s for the cycle to apply the request, so that a
- * worker thread is never held for long. */
-static int admin_retrain(void *ctx, const retrain_spec *disk, const retrain_spec *io_net,
-                         size_t *matched)
+/* The signal catalogue: the built-in table with the --signals override files applied, in
+ * order. NULL with one line in err when a file is refused. */
+static signals *load_catalogue(const mai_config *cfg, char *err, size_t errlen)
 {
-    return cycle_retrain(ctx, disk, io_net, 2.0, matched);
+    signals *cat = NULL;
+    if (signals_new(&cat) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    char files[sizeof cfg->signals_files];
+    snprintf(files, sizeof files, "%s", cfg->signals_files);
+    for (char *save = NULL, *f = strtok_r(files, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+        if (signals_load(cat, f, err, errlen) != 0) {
+            signals_free(cat);
+            return NULL;
+        }
+        log_msg(LOG_INFO, "signal catalogue: %s applied (%zu signals)", f, signals_count(cat));
+    }
+    return cat;
+}
+
+/* What the admin retrain endpoint needs: the cycle and the catalogue the lists are checked
+ * against. */
+typedef struct admin_ctx {
+    cycle *cyc;
+    const signals *cat;
+} admin_ctx;
+
+/* POST /api/v1/admin/retrain: parses the lists, then waits up to 2 s for the cycle to apply
+ * the request, so that a worker thread is never held for long. */
+static int admin_retrain(void *arg, const char *disk, const char *io_net, size_t *matched,
+                         char *err, size_t errlen)
+{
+    const admin_ctx *a = arg;
+    retrain_spec *spec = malloc(2 * sizeof *spec);
+    if (!spec)
+        return -MAI_ENOMEM;
+    int rc = retrain_parse(disk, RETRAIN_DISK, "disk", a->cat, &spec[0], err, errlen);
+    if (rc == 0)
+        rc = retrain_parse(io_net, RETRAIN_IO_NET, "io_net", a->cat, &spec[1], err, errlen);
+    if (rc == 0)
+        rc = cycle_retrain(a->cyc, &spec[0], &spec[1], 2.0, matched);
+    free(spec);
+    return rc;
 }
 
 /* Snapshots of the store and the models into MODEL_FILES_DIR (adapter/snapshot.h). */
@@ -89,13 +127,13 @@ static void periodic_snapshot(void *arg)
  * a restore, only the gap, unless --training), one model cycle runs on this thread (with
  * --training every model is fitted again and the backtest table printed), the alerts go out once,
  * the snapshot is written, and the process exits. */
-static int run_one_shot(const mai_config *cfg, store *st, cycle *cyc, results_box *box,
-                        snapshot_timer *snap, const snapshot_stats *restored)
+static int run_one_shot(const mai_config *cfg, const signals *cat, store *st, cycle *cyc,
+                        results_box *box, snapshot_timer *snap, const snapshot_stats *restored)
 {
     struct stat sb;
     int64_t since = !cfg->training && restored->path[0] && stat(restored->path, &sb) == 0
                         ? (int64_t)sb.st_mtime - 2 * cfg->step_s : 0;
-    pull_backfill_at_start(cfg, st, since);
+    pull_backfill_at_start(cfg, cat, st, since);
     if (cfg->training)
         cycle_fit_all(cyc);
     char err[512];
@@ -148,11 +186,26 @@ int main(int argc, char **argv)
         return 0;
     }
     log_set_verbosity(cfg.verbose_level);
+    signals *cat = load_catalogue(&cfg, err, sizeof err);
+    if (!cat) {
+        fprintf(stderr, "metrics-ai: %s\n", err);
+        return 2;
+    }
+    /* --model-allow / --model-deny (checked by config_load already) */
+    static regex_t model_rx[2];
+    int have_rx[2] = {cfg.model_allow[0] != '\0', cfg.model_deny[0] != '\0'};
+    if ((have_rx[0] && config_name_regex("--model-allow", cfg.model_allow, &model_rx[0], err,
+                                         sizeof err) != 0) ||
+        (have_rx[1] && config_name_regex("--model-deny", cfg.model_deny, &model_rx[1], err,
+                                         sizeof err) != 0)) {
+        fprintf(stderr, "metrics-ai: %s\n", err);
+        return 2;
+    }
     static retrain_spec retrain[2];    /* --disk-retrain, --io-net-retrain: checked now */
-    if (retrain_parse(cfg.disk_retrain, RETRAIN_DISK, "--disk-retrain", &retrain[0], err,
+    if (retrain_parse(cfg.disk_retrain, RETRAIN_DISK, "--disk-retrain", cat, &retrain[0], err,
                       sizeof err) != 0 ||
-        retrain_parse(cfg.io_net_retrain, RETRAIN_IO_NET, "--io-net-retrain", &retrain[1], err,
-                      sizeof err) != 0) {
+        retrain_parse(cfg.io_net_retrain, RETRAIN_IO_NET, "--io-net-retrain", cat, &retrain[1],
+                      err, sizeof err) != 0) {
         fprintf(stderr, "metrics-ai: %s (see --help)\n", err);
         return 2;
     }
@@ -193,12 +246,13 @@ int main(int argc, char **argv)
     /* --lstm-metrics: "layer" (the default) = the catalogue's host and pod layer signals */
     char lstm_metrics[MAI_CONFIG_PATH_MAX] = "";
     if (strcmp(cfg.lstm_metrics, "layer") == 0) {
-        size_t n, len = 0;
-        const signal_def *sig = signals_builtin(&n);
-        for (size_t i = 0; i < n; i++)
-            if (strcmp(sig[i].layer, "host") == 0 || strcmp(sig[i].layer, "pod") == 0)
+        size_t len = 0;
+        for (size_t i = 0; i < signals_count(cat); i++) {
+            const signal_def *sig = signals_get(cat, i);
+            if (strcmp(sig->layer, "host") == 0 || strcmp(sig->layer, "pod") == 0)
                 len += (size_t)snprintf(lstm_metrics + len, sizeof lstm_metrics - len, "%s%s",
-                                        len ? "," : "", sig[i].record);
+                                        len ? "," : "", sig->record);
+        }
     } else if (strcmp(cfg.lstm_metrics, "none") != 0) {
         snprintf(lstm_metrics, sizeof lstm_metrics, "%s", cfg.lstm_metrics);
     }
@@ -210,7 +264,9 @@ int main(int argc, char **argv)
         .st = st, .box = box, .fine_step_s = cfg.step_s, .coarse_step_s = cfg.coarse_step_s,
         .fine_cap = sc.fine_cap, .coarse_cap = sc.coarse_cap, .nh = (uint32_t)nh,
         .interval_s = cfg.interval_s > 0 ? (unsigned)cfg.interval_s : 15,
-        .max_models = cfg.max_models, .show_backtest = cfg.show_backtest || cfg.training,
+        .max_models = cfg.max_models, .cat = cat,
+        .model_allow = have_rx[0] ? &model_rx[0] : NULL,
+        .model_deny = have_rx[1] ? &model_rx[1] : NULL, .show_backtest = cfg.show_backtest || cfg.training,
         .lstm_metrics = lstm_metrics, .lstm_seq_len = (uint32_t)cfg.lstm_seq_len,
         .lstm_epochs = (uint32_t)cfg.lstm_epochs,
         .console = cfg.verbose_level >= 0, .verbosity = cfg.verbose_level,
@@ -253,7 +309,7 @@ int main(int argc, char **argv)
     snapshot_restore(cfg.model_files_dir, st, cyc, &restored);
     if (cfg.training || cfg.interval_s == 0) {
         cycle_retrain(cyc, &retrain[0], &retrain[1], 0, NULL);
-        int code = run_one_shot(&cfg, st, cyc, box, &snap, &restored);
+        int code = run_one_shot(&cfg, cat, st, cyc, box, &snap, &restored);
         cycle_destroy(cyc);
         naming_destroy(names);
         results_box_destroy(box);
@@ -268,7 +324,7 @@ int main(int argc, char **argv)
         struct stat sb;
         int64_t since = restored.path[0] && stat(restored.path, &sb) == 0
                             ? (int64_t)sb.st_mtime - 2 * cfg.step_s : 0;
-        pull_backfill_at_start(&cfg, st, since);
+        pull_backfill_at_start(&cfg, cat, st, since);
     }
     if (cycle_start(cyc) != 0) {
         fprintf(stderr, "metrics-ai: cannot start the model cycle: out of memory\n");
@@ -292,7 +348,9 @@ int main(int argc, char **argv)
         naming_destroy(names);
         return 1;
     }
-    http_set_retrain(srv, admin_retrain, cyc);
+    static admin_ctx admin;
+    admin = (admin_ctx){.cyc = cyc, .cat = cat};
+    http_set_retrain(srv, admin_retrain, &admin);
     log_msg(LOG_INFO, "metrics-ai %s listening on %s:%u (remote write: POST /api/v1/write; "
             "metrics: GET /metrics); %u worker threads, %u shards, series limit %zu, "
             "%zu bytes per series record (fine ring %u x %llds, coarse ring %u x %llds)",
@@ -311,6 +369,10 @@ int main(int argc, char **argv)
     naming_destroy(names);
     results_box_destroy(box);
     store_destroy(st);
+    signals_free(cat);
+    for (int i = 0; i < 2; i++)
+        if (have_rx[i])
+            regfree(&model_rx[i]);
     write_worker_release();
     return 0;
 }

@@ -512,21 +512,17 @@ static int is_ionet(const result_row *r)
     return r->layer && (strcmp(r->layer, "io") == 0 || strcmp(r->layer, "net") == 0);
 }
 
-/* The catalogue unit of a built-in signal ("ratio", "cores", "bytes_per_second"), or NULL. */
-static const char *unit_of(const char *signal)
+/* The catalogue unit of a signal ("ratio", "cores", "bytes_per_second"), or NULL. */
+static const char *unit_of(const plot_cycle *p, const char *signal)
 {
-    size_t n;
-    const signal_def *sig = signals_builtin(&n);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(sig[i].id, signal) == 0)
-            return sig[i].unit;
-    return NULL;
+    const signal_def *sig = signal ? signals_by_id(p->cfg.cat, signal) : NULL;
+    return sig ? sig->unit : NULL;
 }
 
 int plot_cycle_run(plot_cycle *p, const results *r, const plot_src *src, size_t n, double now,
                    plot_set_stats *stats, char *err, size_t errlen)
 {
-    double thr = r && r->anomaly_threshold > 0 ? r->anomaly_threshold : 0.9;
+    double thr = r && r->anomaly_threshold > 0 ? r->anomaly_threshold : 0.75;
     size_t nd = 0, ni = 0;
     for (size_t i = 0; i < n; i++) {
         const result_row *row = src[i].row;
@@ -547,8 +543,8 @@ int plot_cycle_run(plot_cycle *p, const results *r, const plot_src *src, size_t 
     if (rc == 0)
         rc = layer_mean(p, src, n, "POD_CPU", thr, bt, &bufs[1], &npod);
     if (rc == 0) {
-        fill_in(&ins[0], &bufs[0], NULL, unit_of("HOST_CPU"));
-        fill_in(&ins[1], &bufs[1], NULL, unit_of("POD_CPU"));
+        fill_in(&ins[0], &bufs[0], NULL, unit_of(p, "HOST_CPU"));
+        fill_in(&ins[1], &bufs[1], NULL, unit_of(p, "POD_CPU"));
         if (!nhost)
             ins[0].signal = "HOST_CPU";
         if (!npod)
@@ -586,7 +582,7 @@ int plot_cycle_run(plot_cycle *p, const results *r, const plot_src *src, size_t 
         }
     }
     for (size_t i = 2; i < used; i++)
-        fill_in(&ins[i], &bufs[i], rows[i], unit_of(bufs[i].signal));
+        fill_in(&ins[i], &bufs[i], rows[i], unit_of(p, bufs[i].signal));
     for (size_t i = 0; nodes && i < r->nnodes; i++) {
         nodes[i].display = r->nodes[i].display;
         nodes[i].host = r->nodes[i].value[0];

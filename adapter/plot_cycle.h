@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "adapter/naming.h"
+#include "adapter/signals.h"
 #include "adapter/store.h"
 #include "exporter/plot_set.h"
 #include "exporter/results.h"
@@ -29,6 +30,7 @@ typedef struct plot_cycle_config {
     an_config an;                   /* the anomaly score replayed over the plotted history */
     int backtest;                   /* also the host/pod layer backtest plots */
     double train_fraction;          /* backtest split, in (0, 1) */
+    const signals *cat;             /* the signal catalogue (units); NULL: the built-in one */
 } plot_cycle_config;
 
 /* One modelled series of the cycle: its published row and its two parts' ensembles (a state

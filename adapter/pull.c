@@ -821,10 +821,12 @@ out:
     return rc;
 }
 
-void pull_backfill_at_start(const mai_config *cfg, store *st, int64_t since_s)
+void pull_backfill_at_start(const mai_config *cfg, const signals *cat, store *st,
+                            int64_t since_s)
 {
     pull_config pc = {
         .vm_url = cfg->vm_url, .step_s = cfg->step_s, .selectors = cfg->backfill_selectors,
+        .cat = cat,
         .lim = {.max_labels_per_series = cfg->max_labels_per_series,
                 .max_label_bytes = cfg->max_label_bytes}};
     pull_range(log_now_s(), cfg->start_hours_ago, cfg->step_s, &pc.start_s, &pc.end_s);
@@ -839,7 +841,7 @@ void pull_backfill_at_start(const mai_config *cfg, store *st, int64_t since_s)
     pull_url_shown(endpoint, shown, sizeof shown);
     log_msg(LOG_INFO, "backfill from %s: range %lld..%lld (unix s; START_HOURS_AGO=%d), "
             "STEP=%llds, %zu signals%s%s", shown, (long long)pc.start_s, (long long)pc.end_s,
-            cfg->start_hours_ago, (long long)cfg->step_s, signals_count(NULL),
+            cfg->start_hours_ago, (long long)cfg->step_s, signals_count(cat),
             cfg->backfill_selectors[0] ? " and selectors " : "", cfg->backfill_selectors);
     pull_stats s;
     char err[1200];

@@ -149,10 +149,12 @@ int pull_backfill(const pull_config *cfg, store *st, pull_stats *stats, char *er
                   size_t errlen);
 
 /* The serve path's backfill at start from the process configuration (VM_URL, STEP,
- * START_HOURS_AGO, --backfill-selectors, label limits): runs pull_backfill and logs a summary.
+ * START_HOURS_AGO, --backfill-selectors, label limits) and the catalogue cat (NULL: built-in):
+ * runs pull_backfill and logs a summary.
  * since_s > 0 (unix seconds, e.g. when the restored snapshot was written) moves the range's start
  * up to it, so that only the gap is fetched. Failures are logged, never fatal: the service
  * starts with what it got. */
-void pull_backfill_at_start(const mai_config *cfg, store *st, int64_t since_s);
+void pull_backfill_at_start(const mai_config *cfg, const signals *cat, store *st,
+                            int64_t since_s);
 
 #endif

@@ -28,14 +28,10 @@ static int is_io_net(const char *layer)
     return strcmp(layer, "io") == 0 || strcmp(layer, "net") == 0;
 }
 
-static int known_io_net_signal(const char *id)
+static int known_io_net_signal(const signals *cat, const char *id)
 {
-    size_t n;
-    const signal_def *s = signals_builtin(&n);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(s[i].id, id) == 0 && is_io_net(s[i].layer))
-            return 1;
-    return 0;
+    const signal_def *s = signals_by_id(cat, id);
+    return s && is_io_net(s->layer);
 }
 
 /* Copies [p, p + len) without surrounding blanks into out; returns its length or -1 when it does
@@ -53,8 +49,8 @@ static int trimmed(const char *p, size_t len, char *out, size_t cap)
     return (int)len;
 }
 
-int retrain_parse(const char *text, retrain_kind kind, const char *what, retrain_spec *out,
-                  char *err, size_t errlen)
+int retrain_parse(const char *text, retrain_kind kind, const char *what, const signals *cat,
+                  retrain_spec *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     out->kind = kind;
@@ -99,7 +95,7 @@ int retrain_parse(const char *text, retrain_kind kind, const char *what, retrain
                 return fail(err, errlen, "%s: \"%s\": a mountpoint starts with '/'", what, item);
             if (kind == RETRAIN_IO_NET && item[0] == '/')
                 return fail(err, errlen, "%s: \"%s\": expected node or node:SIGNAL", what, item);
-            if (kind == RETRAIN_IO_NET && t->sub[0] && !known_io_net_signal(t->sub))
+            if (kind == RETRAIN_IO_NET && t->sub[0] && !known_io_net_signal(cat, t->sub))
                 return fail(err, errlen, "%s: \"%s\": unknown I/O or network signal \"%s\" "
                             "(DISK_IO_WAIT, DISK_IO_UTIL, NET_RX_BW, NET_TX_BW)", what, item,
                             t->sub);

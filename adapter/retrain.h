@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "adapter/signals.h"
+
 #define RETRAIN_MAX_TARGETS 64
 #define RETRAIN_NAME_MAX 256
 
@@ -31,10 +33,11 @@ typedef struct retrain_spec {
 /* Parses text ("" gives an empty spec that matches nothing). Blanks around items are ignored.
  * Returns 0, or -MAI_EINVAL with one line in err naming the flag (what, e.g. "--disk-retrain")
  * and the bad item: an empty item, "all" mixed with targets, a mountpoint not starting with '/',
- * an I/O-network signal that is not one of the catalogue's io/net layer IDs, more than
+ * an I/O-network signal that is not one of the io/net layer IDs of cat (NULL: the built-in
+ * catalogue), more than
  * RETRAIN_MAX_TARGETS items, or a name longer than RETRAIN_NAME_MAX - 1 bytes. */
-int retrain_parse(const char *text, retrain_kind kind, const char *what, retrain_spec *out,
-                  char *err, size_t errlen);
+int retrain_parse(const char *text, retrain_kind kind, const char *what, const signals *cat,
+                  retrain_spec *out, char *err, size_t errlen);
 
 /* Whether spec names a series of a catalogue signal (id and layer as in adapter/signals.h) on a
  * node known by any of names (node name, host part, instance: NULL entries skipped), with the

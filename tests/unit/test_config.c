@@ -529,6 +529,11 @@ static void test_config_anomaly_controls(void **state)
                     "--anomaly-threshold=\"0\": expected a number in (0, 1]");
     assert_rejected(LOAD(&c, err, "--anomaly-threshold", "1.5"), err, "--anomaly-threshold");
     assert_rejected(LOAD(&c, err, "--anomaly-persistence", "65"), err, "--anomaly-persistence");
+    assert_int_equal(LOAD(&c, err, "--model-allow", "node_.*", "--model-deny", "go_.*|process_.*",
+                          "--signals", "a.txt,b.txt"), 0);
+    assert_string_equal(c.model_allow, "node_.*");
+    assert_string_equal(c.signals_files, "a.txt,b.txt");
+    assert_rejected(LOAD(&c, err, "--model-deny", "go_("), err, "--model-deny=\"go_(\": ");
     assert_rejected(LOAD(&c, err, "--anomaly-direction", "sideways"), err,
                     "--anomaly-direction=\"sideways\": expected both, up or down");
 }

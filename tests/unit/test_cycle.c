@@ -16,8 +16,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "adapter/config.h"
 #include "adapter/csv_series.h"
 #include "adapter/cycle.h"
+#include "adapter/signals.h"
 #include "adapter/store.h"
 #include "exporter/results.h"
 #include "models/eta.h"
@@ -355,6 +357,51 @@ static void test_max_models_is_respected(void **state)
     fx_free(&f);
 }
 
+/* --model-allow / --model-deny choose the generic series; an override catalogue's own signals
+ * are recognised by their recorded names and always modelled. */
+static void test_allow_deny_and_catalogue_override(void **state)
+{
+    (void)state;
+    static const char *const MINE[] = {"__name__", "instance:my_signal:ratio", "instance",
+                                       "a:9100", NULL};
+    signals *cat = NULL;
+    char err[200];
+    assert_int_equal(signals_new(&cat), 0);
+    assert_int_equal(signals_load_string(cat, "MYSIG record=instance:my_signal:ratio layer=io "
+                                              "unit=ratio threshold=0.8 expr=vector(1)\n",
+                                         "test", err, sizeof err), 0);
+    regex_t allow, deny;
+    assert_int_equal(config_name_regex("--model-allow", "node_.*|http_.*", &allow, err,
+                                       sizeof err), 0);
+    assert_int_equal(config_name_regex("--model-deny", "http_requests_total", &deny, err,
+                                       sizeof err), 0);
+    fixture f;
+    fx_store(&f);
+    cycle_config c = base_config(&f);
+    c.cat = cat;
+    c.model_allow = &allow;
+    c.model_deny = &deny;
+    fx_cycle(&f, &c);
+    static const char *const *const series[] = {GAUGE, COUNTER, CONST, MINE, NULL};
+    ingest_minutes(&f, series, 30);
+    cycle_run_once(f.cyc);
+    const results *r = results_acquire(f.box);
+    assert_non_null(r);
+    assert_non_null(row_of(r, "node_load1"));               /* allowed */
+    assert_null(row_of(r, "http_requests_total"));         /* allowed, then denied */
+    assert_null(row_of(r, "const_gauge"));                 /* not allowed */
+    const result_row *mine = row_of(r, "instance:my_signal:ratio");
+    assert_non_null(mine);                                  /* the override's signal */
+    assert_string_equal(mine->signal, "MYSIG");
+    assert_string_equal(mine->layer, "io");
+    assert_int_equal(r->models, 2);
+    results_release(f.box, r);
+    fx_free(&f);
+    regfree(&allow);
+    regfree(&deny);
+    signals_free(cat);
+}
+
 static void test_zero_budget_fits_one_per_cycle(void **state)
 {
     (void)state;
@@ -512,7 +559,7 @@ static void test_retrain_refits_named_series(void **state)
 
     retrain_spec none, disk;
     char err[128];
-    assert_int_equal(retrain_parse("zzz", RETRAIN_DISK, "--disk-retrain", &none, err, sizeof err),
+    assert_int_equal(retrain_parse("zzz", RETRAIN_DISK, "--disk-retrain", NULL, &none, err, sizeof err),
                      0);
     assert_int_equal(cycle_retrain(f.cyc, &none, NULL, 0, NULL), 1);   /* pending: no thread */
     cycle_run_once(f.cyc);
@@ -523,7 +570,7 @@ static void test_retrain_refits_named_series(void **state)
     assert_int_equal(cycle_retrain(f.cyc, NULL, NULL, 0, &matched), 1);
     cycle_run_once(f.cyc);
 
-    assert_int_equal(retrain_parse("a:/", RETRAIN_DISK, "--disk-retrain", &disk, err, sizeof err),
+    assert_int_equal(retrain_parse("a:/", RETRAIN_DISK, "--disk-retrain", NULL, &disk, err, sizeof err),
                      0);
     assert_int_equal(cycle_retrain(f.cyc, &disk, NULL, 0, NULL), 1);
     cycle_run_once(f.cyc);
@@ -666,7 +713,7 @@ static void test_thread_starts_and_stops(void **state)
     assert_int_equal(cycle_create(&cc, 1, &f.cyc), 0);
     retrain_spec all;
     char err[64];
-    assert_int_equal(retrain_parse("all", RETRAIN_DISK, "--disk-retrain", &all, err, sizeof err), 0);
+    assert_int_equal(retrain_parse("all", RETRAIN_DISK, "--disk-retrain", NULL, &all, err, sizeof err), 0);
     size_t matched = 99;
     t0 = now_s();
     assert_int_equal(cycle_retrain(f.cyc, &all, NULL, 5, &matched), 0);
@@ -688,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_cycle_models_series_and_forecasts),
         cmocka_unit_test(test_ready_after_min_fit_points),
         cmocka_unit_test(test_max_models_is_respected),
+        cmocka_unit_test(test_allow_deny_and_catalogue_override),
         cmocka_unit_test(test_zero_budget_fits_one_per_cycle),
         cmocka_unit_test(test_interval_holds_forecast_on_growing_series),
         cmocka_unit_test(test_disk_signal_gets_time_to_threshold),

@@ -26,17 +26,17 @@ static void test_seed_disk_examples(void **state)
     (void)state;
     retrain_spec s;
     char err[256];
-    assert_int_equal(retrain_parse("all", RETRAIN_DISK, "--disk-retrain", &s, err, sizeof err), 0);
+    assert_int_equal(retrain_parse("all", RETRAIN_DISK, "--disk-retrain", NULL, &s, err, sizeof err), 0);
     assert_true(s.all);
     assert_true(disk(&s, HOST02, "/"));
     assert_false(retrain_matches(&s, "DISK_IO_UTIL", "io", HOST02, NULL));  /* disk only */
 
-    assert_int_equal(retrain_parse("host02", RETRAIN_DISK, "--disk-retrain", &s, err, sizeof err), 0);
+    assert_int_equal(retrain_parse("host02", RETRAIN_DISK, "--disk-retrain", NULL, &s, err, sizeof err), 0);
     assert_true(disk(&s, HOST02, "/"));
     assert_true(disk(&s, HOST02, "/home"));
     assert_false(disk(&s, WORKER01, "/"));
 
-    assert_int_equal(retrain_parse("host02:/, worker01:/home", RETRAIN_DISK, "--disk-retrain", &s,
+    assert_int_equal(retrain_parse("host02:/, worker01:/home", RETRAIN_DISK, "--disk-retrain", NULL, &s,
                                    err, sizeof err), 0);
     assert_int_equal(s.n, 2);
     assert_string_equal(s.t[1].node, "worker01");
@@ -47,7 +47,7 @@ static void test_seed_disk_examples(void **state)
     assert_false(disk(&s, WORKER01, "/"));
 
     /* the runbook's "host02,/home": all of host02, and /home everywhere */
-    assert_int_equal(retrain_parse("host02,/home", RETRAIN_DISK, "--disk-retrain", &s, err,
+    assert_int_equal(retrain_parse("host02,/home", RETRAIN_DISK, "--disk-retrain", NULL, &s, err,
                                    sizeof err), 0);
     assert_true(disk(&s, HOST02, "/var"));
     assert_true(disk(&s, WORKER01, "/home"));
@@ -74,13 +74,13 @@ static void test_seed_io_net_examples(void **state)
     assert_false(retrain_matches(&s, "NET_TX_BW", "net", HOST02, NULL));
     assert_false(retrain_matches(&s, "DISK_USAGE", "disk", HOST02, "/"));
 
-    assert_int_equal(retrain_parse("host02", RETRAIN_IO_NET, "--io-net-retrain", &s, err,
+    assert_int_equal(retrain_parse("host02", RETRAIN_IO_NET, "--io-net-retrain", NULL, &s, err,
                                    sizeof err), 0);
     assert_true(retrain_matches(&s, "NET_RX_BW", "net", HOST02, NULL));
     assert_false(retrain_matches(&s, "CPU_IOWAIT", "golden", HOST02, NULL));
     assert_false(retrain_matches(&s, "HOST_CPU", "host", HOST02, NULL));
 
-    assert_int_equal(retrain_parse("", RETRAIN_IO_NET, "--io-net-retrain", &s, err, sizeof err), 0);
+    assert_int_equal(retrain_parse("", RETRAIN_IO_NET, "--io-net-retrain", NULL, &s, err, sizeof err), 0);
     assert_false(retrain_matches(&s, "NET_RX_BW", "net", HOST02, NULL));
 }
 
@@ -89,7 +89,7 @@ static void assert_bad(const char *text, retrain_kind kind, const char *want)
     retrain_spec s;
     char err[256] = "";
     const char *what = kind == RETRAIN_DISK ? "--disk-retrain" : "--io-net-retrain";
-    assert_int_equal(retrain_parse(text, kind, what, &s, err, sizeof err), -MAI_EINVAL);
+    assert_int_equal(retrain_parse(text, kind, what, NULL, &s, err, sizeof err), -MAI_EINVAL);
     if (!strstr(err, want))
         fail_msg("\"%s\": got \"%s\", want \"%s\"", text, err, want);
     assert_null(strchr(err, '\n'));
