@@ -3,11 +3,13 @@
 """Checks a Grafana dashboard JSON: it parses, and every PromQL query in it (panel targets and
 query variables) names only series metrics-ai exports or the signal catalogue records.
 
-usage: dashboard_check.py DASHBOARD.json METRICS_PAGE RULES_LIST README.md
+usage: dashboard_check.py DASHBOARD.json METRICS_PAGE RULES_LIST README.md [PROMQL_RULES_OUT]
   METRICS_PAGE: a /metrics page of the real binary (its # TYPE lines name the exported families)
   RULES_LIST:   the output of `metrics-ai rules --list` (last column: the recorded names)
   README.md:    every metrics_ai_* name used must be documented there; the remote-read-only
                 series (metrics_ai_forecast_curve) are taken from its remote read table.
+  PROMQL_RULES_OUT: also write every query, variables replaced by their first value, as a
+                recording rule file, for `promtool check rules` to parse the PromQL.
 Prints one line per problem and a total line; exits 1 on any problem."""
 import json
 import re
@@ -60,6 +62,20 @@ def series_names(expr, variables):
     return names, problems
 
 
+def write_rules(path, queries, variables):
+    """Each query as a recording rule, with $variables set to a sample value of theirs."""
+    sample = {k: v[0] for k, v in variables.items() if v}
+    sample.update({"instance": ".*", "horizon": "15m", "__rate_interval": "5m", "__interval": "1m"})
+    with open(path, "w") as f:
+        f.write("groups:\n  - name: dashboard-queries\n    rules:\n")
+        for i, (_, expr) in enumerate(q for q in queries if q[1]):
+            m = re.fullmatch(r"\s*label_values\((.*),\s*\w+\s*\)\s*", expr)
+            if m:
+                expr = m.group(1)
+            expr = re.sub(r"\$\{?(\w+)\}?", lambda v: sample.get(v.group(1), v.group(0)), expr)
+            f.write(f"      - record: dashboard_query_{i}\n        expr: {json.dumps(expr)}\n")
+
+
 def main():
     dash_path, metrics_path, rules_path, readme_path = sys.argv[1:5]
     problems = []
@@ -110,6 +126,8 @@ def main():
                 problems.append(f"{where}: {n} is neither exported by metrics-ai nor recorded by the catalogue")
             elif n.startswith("metrics_ai_") and n not in recorded and n not in documented:
                 problems.append(f"{where}: {n} is not documented in README.md")
+    if len(sys.argv) > 5:
+        write_rules(sys.argv[5], queries, variables)
     for p in problems:
         print("FAIL " + p)
     print(f"dashboard: {len(queries)} queries, {len(used)} series names, {len(problems)} problems")

@@ -25,6 +25,7 @@ if [ ! -d "$TOOLS/k8sval/node_modules/kubernetes-models" ]; then
 fi
 export HELM_CACHE_HOME=$IT_TMP/helm/cache HELM_CONFIG_HOME=$IT_TMP/helm/config HELM_DATA_HOME=$IT_TMP/helm/data
 export NODE_PATH=$TOOLS/k8sval/node_modules
+# shellcheck disable=SC2034  # read inside check's eval strings
 YAMLLINT_CONF='{extends: default, rules: {line-length: disable, document-start: disable, indentation: {indent-sequences: whatever}}}'
 
 # 1. the committed recording rules are what the binary prints now
@@ -91,6 +92,7 @@ cp "$IT_ROOT"/tests/rules/*.yml "$IT_TMP/rules/"
 tested=$(cat "$IT_ROOT"/tests/rules/*.yml | grep -o 'alertname: [A-Za-z]*' | sort -u | wc -l)
 check "every alert rule ($nalerts) has promtool tests ($tested alert names tested)" '[ "$nalerts" -gt 0 ] && [ "$tested" -eq "$nalerts" ]'
 for a in $(grep -o 'alert: [A-Za-z]*' "$IT_TMP/rules/metrics-ai-rules.yml" | cut -d' ' -f2); do
+    # shellcheck disable=SC2034  # read inside check's eval string
     fires=$(python3 -c 'import sys, yaml
 n = 0
 for f in sys.argv[2:]:
@@ -152,7 +154,9 @@ start_proc mai env MODEL_FILES_DIR="$IT_TMP/models" FORECAST_PLOTS_DIR="$IT_TMP/
 wait_http "http://127.0.0.1:$port/-/ready" "$BG_PID" 15 && snapshot "http://127.0.0.1:$port/metrics" "$IT_TMP/metrics.txt"
 stop_proc "$BG_PID"
 check "dashboard JSON parses and names only exported or recorded series" \
-    'python3 "$IT_DIR/dashboard_check.py" "$CHART/files/dashboard.json" "$IT_TMP/metrics.txt" "$IT_TMP/rules-list.txt" "$IT_ROOT/README.md"'
+    'python3 "$IT_DIR/dashboard_check.py" "$CHART/files/dashboard.json" "$IT_TMP/metrics.txt" "$IT_TMP/rules-list.txt" "$IT_ROOT/README.md" "$IT_TMP/dashboard-queries.yml"'
+check "dashboard queries are valid PromQL (promtool check rules)" \
+    'promtool check rules "$IT_TMP/dashboard-queries.yml" > "$IT_TMP/dq.txt" 2>&1 || { cat "$IT_TMP/dq.txt"; false; }'
 check "dashboard ConfigMap carries the sidecar label and the same JSON" \
     'python3 -c "import sys, yaml, json
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d[\"kind\"] == \"ConfigMap\"]

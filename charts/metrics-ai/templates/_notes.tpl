@@ -8,7 +8,8 @@
 {{- $keep := include "metrics-ai.keepRegex" . }}
 metrics-ai {{ .Chart.AppVersion }} is installed as {{ $full }} in namespace {{ $ns }} ({{ if .Values.persistence.enabled }}StatefulSet, snapshots on a PersistentVolumeClaim{{ else }}Deployment, snapshots on an emptyDir{{ end }}, {{ $n }} replica{{ if gt $n 1 }}s{{ end }}).
 
-1. Add to prometheus.yml (or the Prometheus resource's remoteWrite / remoteRead):
+1. Add to prometheus.yml (Prometheus Operator: the same fields, camelCase, in the Prometheus
+   resource's spec.remoteWrite / spec.remoteRead):
 
 remote_write:
 {{- if eq $n 1 }}
