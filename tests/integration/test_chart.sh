@@ -148,6 +148,15 @@ if n > 1:
 " "$IT_TMP/prom$n.yml" $n "$IT_TMP/rules-list.txt"'
 done
 
+# signal catalogue override: rules from `metrics-ai rules --signals` replace the built-in ones,
+# in the PrometheusRule and in the keep regex NOTES prints
+printf 'OOM_KILLS off\n' > "$IT_TMP/override.txt"
+"$IT_MAI" rules --signals "$IT_TMP/override.txt" > "$IT_TMP/override-rules.yml"
+render override --set prometheusRule.enabled=true,prometheusRule.alerts.enabled=false --show-only templates/prometheusrule.yaml --set-file signalCatalogue.recordingRules="$IT_TMP/override-rules.yml"
+notes override --set-file signalCatalogue.recordingRules="$IT_TMP/override-rules.yml"
+check "catalogue override: 13 recording rules, OOM_KILLS neither recorded nor kept" \
+    '[ "$(grep -c "record: " "$IT_TMP/override.yaml")" -eq 13 ] && ! grep -q oom_kills "$IT_TMP/override.yaml" && grep -q "regex: .*host_cpu" "$IT_TMP/override.notes" && ! grep -q oom_kills "$IT_TMP/override.notes"'
+
 # 7. the dashboard: JSON, and only series metrics-ai exports or the catalogue records
 port=$(free_port)
 start_proc mai env MODEL_FILES_DIR="$IT_TMP/models" FORECAST_PLOTS_DIR="$IT_TMP/plots" "$IT_MAI" --listen "127.0.0.1:$port" -q
