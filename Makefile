@@ -43,7 +43,7 @@ OBJ       = $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%)
 SAN_OBJ   = $(patsubst %.c,build/san/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%))
 
 .PHONY: all deps run test unit unit-plain unit-san integration bench bench-compare bench-models bench-plots clean \
-        bench-snapshot \
+        bench-snapshot chart-rules chart-tools \
         check-includes fuzz fuzz-short
 all: metrics-ai
 
@@ -104,6 +104,15 @@ build/rwload: tests/bench/rwload.c
 
 integration: metrics-ai build/rwload
 	$(Q)tests/integration/run.sh
+
+# The Helm chart's recording rules, generated from the built-in signal catalogue (test_chart.sh
+# checks that the committed copy is current).
+chart-rules: metrics-ai
+	$(Q)./metrics-ai rules --output charts/metrics-ai/files/recording-rules.yml
+
+# helm and the Kubernetes schema validators into .ci/.tools (npm; once).
+chart-tools:
+	$(Q).ci/install-chart-tools.sh
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory check-includes

