@@ -711,7 +711,8 @@ static void apply_retrain(cycle *c)
         }
     }
     if (all)
-        log_msg(LOG_INFO, "training: every one of the %zu modelled series is fitted again", matched);
+        log_msg(LOG_INFO, "training: every one of the %zu modelled series is fitted again",
+                matched);
     else
         log_msg(LOG_INFO, "retrain: %zu catalogue series named (disk %s, I/O and network %s)",
                 matched, want[0] ? "requested" : "-", want[1] ? "requested" : "-");

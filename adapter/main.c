@@ -152,7 +152,8 @@ static int run_one_shot(const mai_config *cfg, const signals *cat, store *st, cy
     take_snapshot(snap, cfg->training ? "training" : "single run");
     const results *r = results_acquire(box);
     log_msg(LOG_INFO, "single run done: %llu models (%llu ready), %llu fits in %.3f s",
-            r ? (unsigned long long)r->models : 0ULL, r ? (unsigned long long)r->models_ready : 0ULL,
+            r ? (unsigned long long)r->models : 0ULL,
+            r ? (unsigned long long)r->models_ready : 0ULL,
             r ? (unsigned long long)r->fits : 0ULL, r ? r->fit_seconds : 0.0);
     if (r)
         results_release(box, r);
@@ -266,7 +267,8 @@ int main(int argc, char **argv)
         .interval_s = cfg.interval_s > 0 ? (unsigned)cfg.interval_s : 15,
         .max_models = cfg.max_models, .cat = cat,
         .model_allow = have_rx[0] ? &model_rx[0] : NULL,
-        .model_deny = have_rx[1] ? &model_rx[1] : NULL, .show_backtest = cfg.show_backtest || cfg.training,
+        .model_deny = have_rx[1] ? &model_rx[1] : NULL,
+        .show_backtest = cfg.show_backtest || cfg.training,
         .lstm_metrics = lstm_metrics, .lstm_seq_len = (uint32_t)cfg.lstm_seq_len,
         .lstm_epochs = (uint32_t)cfg.lstm_epochs,
         .console = cfg.verbose_level >= 0, .verbosity = cfg.verbose_level,

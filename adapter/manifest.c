@@ -124,7 +124,8 @@ static cJSON *part_json(const cycle_part_view *p)
     ens_get_info(p->state, &info);
     cJSON_AddNumberToObject(o, "step_seconds", (double)p->step_s);
     cJSON_AddNumberToObject(o, "points", (double)p->points);
-    add_time(o, "data_start", p->points ? (p->last_bucket - (int64_t)p->points + 1) * p->step_s : 0);
+    int64_t first = p->last_bucket - (int64_t)p->points + 1;
+    add_time(o, "data_start", p->points ? first * p->step_s : 0);
     add_time(o, "data_end", p->points ? (p->last_bucket + 1) * p->step_s : 0);
     add_time(o, "trained_at", p->fitted_unix);
     cJSON_AddBoolToObject(o, "fitted", p->fitted_at > 0);

@@ -37,7 +37,8 @@ static const char *const COUNTER[] = {"__name__", "http_requests_total", "job", 
 static const char *const CONST[] = {"__name__", "const_gauge", "job", "c", NULL};
 static const char *const DISK[] = {"__name__", "instance_mountpoint:metrics_ai_disk_usage:ratio",
                                    "instance", "a:9100", "mountpoint", "/", NULL};
-static const char *const NETERR[] = {"__name__", "instance:metrics_ai_net_errors:packets_per_second",
+static const char *const NETERR[] = {"__name__",
+                                     "instance:metrics_ai_net_errors:packets_per_second",
                                      "instance", "b:9100", NULL};
 static const char *const IOUTIL[] = {"__name__", "instance_device:metrics_ai_disk_io_util:ratio",
                                      "instance", "b:9100", "device", "sda", NULL};
@@ -559,7 +560,8 @@ static void test_retrain_refits_named_series(void **state)
 
     retrain_spec none, disk;
     char err[128];
-    assert_int_equal(retrain_parse("zzz", RETRAIN_DISK, "--disk-retrain", NULL, &none, err, sizeof err),
+    assert_int_equal(retrain_parse("zzz", RETRAIN_DISK, "--disk-retrain",
+                                   NULL, &none, err, sizeof err),
                      0);
     assert_int_equal(cycle_retrain(f.cyc, &none, NULL, 0, NULL), 1);   /* pending: no thread */
     cycle_run_once(f.cyc);
@@ -570,7 +572,8 @@ static void test_retrain_refits_named_series(void **state)
     assert_int_equal(cycle_retrain(f.cyc, NULL, NULL, 0, &matched), 1);
     cycle_run_once(f.cyc);
 
-    assert_int_equal(retrain_parse("a:/", RETRAIN_DISK, "--disk-retrain", NULL, &disk, err, sizeof err),
+    assert_int_equal(retrain_parse("a:/", RETRAIN_DISK, "--disk-retrain",
+                                   NULL, &disk, err, sizeof err),
                      0);
     assert_int_equal(cycle_retrain(f.cyc, &disk, NULL, 0, NULL), 1);
     cycle_run_once(f.cyc);
@@ -713,7 +716,8 @@ static void test_thread_starts_and_stops(void **state)
     assert_int_equal(cycle_create(&cc, 1, &f.cyc), 0);
     retrain_spec all;
     char err[64];
-    assert_int_equal(retrain_parse("all", RETRAIN_DISK, "--disk-retrain", NULL, &all, err, sizeof err), 0);
+    assert_int_equal(retrain_parse("all", RETRAIN_DISK, "--disk-retrain",
+                                   NULL, &all, err, sizeof err), 0);
     size_t matched = 99;
     t0 = now_s();
     assert_int_equal(cycle_retrain(f.cyc, &all, NULL, 5, &matched), 0);

@@ -26,17 +26,20 @@ static void test_seed_disk_examples(void **state)
     (void)state;
     retrain_spec s;
     char err[256];
-    assert_int_equal(retrain_parse("all", RETRAIN_DISK, "--disk-retrain", NULL, &s, err, sizeof err), 0);
+    assert_int_equal(retrain_parse("all", RETRAIN_DISK, "--disk-retrain",
+                                   NULL, &s, err, sizeof err), 0);
     assert_true(s.all);
     assert_true(disk(&s, HOST02, "/"));
     assert_false(retrain_matches(&s, "DISK_IO_UTIL", "io", HOST02, NULL));  /* disk only */
 
-    assert_int_equal(retrain_parse("host02", RETRAIN_DISK, "--disk-retrain", NULL, &s, err, sizeof err), 0);
+    assert_int_equal(retrain_parse("host02", RETRAIN_DISK, "--disk-retrain",
+                                   NULL, &s, err, sizeof err), 0);
     assert_true(disk(&s, HOST02, "/"));
     assert_true(disk(&s, HOST02, "/home"));
     assert_false(disk(&s, WORKER01, "/"));
 
-    assert_int_equal(retrain_parse("host02:/, worker01:/home", RETRAIN_DISK, "--disk-retrain", NULL, &s,
+    assert_int_equal(retrain_parse("host02:/, worker01:/home", RETRAIN_DISK, "--disk-retrain",
+                                   NULL, &s,
                                    err, sizeof err), 0);
     assert_int_equal(s.n, 2);
     assert_string_equal(s.t[1].node, "worker01");
@@ -55,7 +58,7 @@ static void test_seed_disk_examples(void **state)
 
     /* by host part or instance, case-insensitively; mountpoints with ':' */
     assert_int_equal(retrain_parse("192.168.10.82:/mnt/a:b,HOST02", RETRAIN_DISK, "--disk-retrain",
-                                   &s, err, sizeof err), 0);
+                                   NULL, &s, err, sizeof err), 0);
     assert_string_equal(s.t[0].sub, "/mnt/a:b");
     assert_true(disk(&s, HOST02, "/mnt/a:b"));
     assert_true(disk(&s, HOST02, "/"));
@@ -67,7 +70,7 @@ static void test_seed_io_net_examples(void **state)
     retrain_spec s;
     char err[256];
     assert_int_equal(retrain_parse("host02:DISK_IO_WAIT,worker01:NET_TX_BW", RETRAIN_IO_NET,
-                                   "--io-net-retrain", &s, err, sizeof err), 0);
+                                   "--io-net-retrain", NULL, &s, err, sizeof err), 0);
     assert_true(retrain_matches(&s, "DISK_IO_WAIT", "io", HOST02, NULL));
     assert_false(retrain_matches(&s, "DISK_IO_UTIL", "io", HOST02, NULL));
     assert_true(retrain_matches(&s, "NET_TX_BW", "net", WORKER01, NULL));
@@ -80,7 +83,8 @@ static void test_seed_io_net_examples(void **state)
     assert_false(retrain_matches(&s, "CPU_IOWAIT", "golden", HOST02, NULL));
     assert_false(retrain_matches(&s, "HOST_CPU", "host", HOST02, NULL));
 
-    assert_int_equal(retrain_parse("", RETRAIN_IO_NET, "--io-net-retrain", NULL, &s, err, sizeof err), 0);
+    assert_int_equal(retrain_parse("", RETRAIN_IO_NET, "--io-net-retrain",
+                                   NULL, &s, err, sizeof err), 0);
     assert_false(retrain_matches(&s, "NET_RX_BW", "net", HOST02, NULL));
 }
 
