@@ -154,6 +154,18 @@ printf 'OOM_KILLS off\n' > "$IT_TMP/override.txt"
 "$IT_MAI" rules --signals "$IT_TMP/override.txt" > "$IT_TMP/override-rules.yml"
 render override --set prometheusRule.enabled=true,prometheusRule.alerts.enabled=false --show-only templates/prometheusrule.yaml --set-file signalCatalogue.recordingRules="$IT_TMP/override-rules.yml"
 notes override --set-file signalCatalogue.recordingRules="$IT_TMP/override-rules.yml"
+render override-svc --set-file signalCatalogue.override="$IT_TMP/override.txt"
+check "catalogue override: the file is a ConfigMap, mounted and passed to the service with --signals" \
+    'python3 -c "import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+cm = [d for d in docs if d[\"kind\"] == \"ConfigMap\" and d[\"metadata\"][\"name\"].endswith(\"-signals\")]
+assert cm and cm[0][\"data\"][\"signals.txt\"].strip() == \"OOM_KILLS off\", cm
+pod = [d for d in docs if d[\"kind\"] in (\"StatefulSet\", \"Deployment\")][0][\"spec\"][\"template\"][\"spec\"]
+c = pod[\"containers\"][0]
+assert \"--signals=/etc/metrics-ai/signals.txt\" in c[\"args\"], c[\"args\"]
+assert any(m[\"mountPath\"] == \"/etc/metrics-ai\" for m in c[\"volumeMounts\"])
+assert any(v.get(\"configMap\", {}).get(\"name\") == cm[0][\"metadata\"][\"name\"] for v in pod[\"volumes\"])
+" "$IT_TMP/override-svc.yaml"'
 check "catalogue override: 13 recording rules, OOM_KILLS neither recorded nor kept" \
     '[ "$(grep -c "record: " "$IT_TMP/override.yaml")" -eq 13 ] && ! grep -q oom_kills "$IT_TMP/override.yaml" && grep -q "regex: .*host_cpu" "$IT_TMP/override.notes" && ! grep -q oom_kills "$IT_TMP/override.notes"'
 

@@ -106,6 +106,9 @@ spec:
         {{- with .Values.config.backfillSelectors }}
         - --backfill-selectors={{ . }}
         {{- end }}
+        {{- if .Values.signalCatalogue.override }}
+        - --signals=/etc/metrics-ai/signals.txt
+        {{- end }}
         {{- if .Values.config.quiet }}
         - --quiet
         {{- end }}
@@ -170,9 +173,19 @@ spec:
           mountPath: {{ .Values.persistence.mountPath }}
         - name: tmp
           mountPath: /tmp
+        {{- if .Values.signalCatalogue.override }}
+        - name: signals
+          mountPath: /etc/metrics-ai
+          readOnly: true
+        {{- end }}
   volumes:
     - name: tmp
       emptyDir: {}
+    {{- if .Values.signalCatalogue.override }}
+    - name: signals
+      configMap:
+        name: {{ include "metrics-ai.fullname" . }}-signals
+    {{- end }}
     {{- if not .Values.persistence.enabled }}
     - name: data
       emptyDir: {}
