@@ -470,13 +470,20 @@ static void fit(cycle *c, model_entry *e, part *p, int coarse)
         c->hist[i] = c->ring_buf[i];
     if (c->cfg.dump_csv_dir)
         dump_training(c, e, coarse, first, c->hist, n);
-    ens_config shape = p->cfg;
-    uint32_t day = p->cfg.p.season_day;
-    shape.p.season_day = day ? season_detect(c->hist, n, &day, 1, SEASON_MIN_ACF) : 0;
-    shape.p.season_week = shape.p.season_day ? p->cfg.p.season_week : 0;
     double t0 = cpu_now();
-    ens_init(p->state, &shape);
-    ens_fit(p->state, c->hist, n, 0, c->scratch, c->work);
+    if (c->cfg.minimal_refits && p->fitted_at > 0 && !p->force_fit) {
+        /* --forecast: the seed's minimal update. Seasons, ARIMA orders, Prophet
+         * hyperparameters and the error history are kept; coefficients are re-estimated on the
+         * recent data and the LSTM is fine-tuned. */
+        ens_fit(p->state, c->hist, n, 1, c->scratch, c->work);
+    } else {
+        ens_config shape = p->cfg;
+        uint32_t day = p->cfg.p.season_day;
+        shape.p.season_day = day ? season_detect(c->hist, n, &day, 1, SEASON_MIN_ACF) : 0;
+        shape.p.season_week = shape.p.season_day ? p->cfg.p.season_week : 0;
+        ens_init(p->state, &shape);
+        ens_fit(p->state, c->hist, n, 0, c->scratch, c->work);
+    }
     c->fit_seconds += cpu_now() - t0;
     c->fits++;
     p->last_bucket = first + (int64_t)n - 1;

@@ -36,6 +36,9 @@ typedef struct cycle_config {
                                                matches get models (NULL: all) */
     const regex_t *model_deny;              /* ... and none it matches (NULL: none) */
     double fit_budget_s;                    /* CPU seconds of fitting per cycle (at least one fit) */
+    int minimal_refits;                     /* --forecast: a fitted part's periodic refits keep
+                                               its seasons, orders and hyperparameters (forced
+                                               fits still select them again) */
     const char *lstm_metrics;               /* comma-separated metric names that also get the
                                                LSTM member (NULL or "": none) */
     uint32_t lstm_seq_len, lstm_epochs;

@@ -268,7 +268,7 @@ int main(int argc, char **argv)
         .max_models = cfg.max_models, .cat = cat,
         .model_allow = have_rx[0] ? &model_rx[0] : NULL,
         .model_deny = have_rx[1] ? &model_rx[1] : NULL,
-        .show_backtest = cfg.show_backtest || cfg.training,
+        .show_backtest = cfg.show_backtest || cfg.training, .minimal_refits = cfg.forecast,
         .lstm_metrics = lstm_metrics, .lstm_seq_len = (uint32_t)cfg.lstm_seq_len,
         .lstm_epochs = (uint32_t)cfg.lstm_epochs,
         .console = cfg.verbose_level >= 0, .verbosity = cfg.verbose_level,

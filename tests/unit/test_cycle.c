@@ -403,6 +403,52 @@ static void test_allow_deny_and_catalogue_override(void **state)
     signals_free(cat);
 }
 
+static int scored_of_gauge(const cycle_model_view *v, void *ctx)
+{
+    if (strcmp(v->metric, "node_load1") != 0 || !v->part[0].used)
+        return 0;
+    ens_info info;
+    ens_get_info(v->part[0].state, &info);
+    *(uint32_t *)ctx = info.scored[0];
+    return 1;
+}
+
+/* Forecasts scored at the shortest horizon after a first fit and a periodic refit. */
+static uint32_t scored_after_refit(int minimal, uint64_t *fits)
+{
+    fixture f;
+    fx_store(&f);
+    cycle_config c = base_config(&f);
+    c.minimal_refits = minimal;
+    fx_cycle(&f, &c);
+    static const char *const *const series[] = {GAUGE, NULL};
+    ingest_minutes(&f, series, 30);
+    cycle_run_once(f.cyc);          /* the first fit, at 24 points */
+    ingest_minutes(&f, series, 30);
+    cycle_run_once(f.cyc);          /* 30 points since: the periodic refit */
+    uint32_t scored = 0;
+    cycle_visit_models(f.cyc, scored_of_gauge, &scored);
+    const results *r = results_acquire(f.box);
+    *fits = r->fits;
+    results_release(f.box, r);
+    fx_free(&f);
+    return scored;
+}
+
+/* --forecast: a periodic refit is the seed's minimal update and keeps the error history the
+ * weights come from; without it, the refit starts the history again. */
+static void test_minimal_refits_keep_the_error_history(void **state)
+{
+    (void)state;
+    uint64_t fits_min = 0, fits_full = 0;
+    uint32_t kept = scored_after_refit(1, &fits_min);
+    uint32_t fresh = scored_after_refit(0, &fits_full);
+    assert_int_equal(fits_min, fits_full);      /* the same fits, of another kind */
+    assert_true(fits_min >= 2);
+    if (!(kept > fresh))
+        fail_msg("scored after a minimal refit %u, after a full refit %u", kept, fresh);
+}
+
 static void test_zero_budget_fits_one_per_cycle(void **state)
 {
     (void)state;
@@ -740,6 +786,7 @@ int main(void)
         cmocka_unit_test(test_ready_after_min_fit_points),
         cmocka_unit_test(test_max_models_is_respected),
         cmocka_unit_test(test_allow_deny_and_catalogue_override),
+        cmocka_unit_test(test_minimal_refits_keep_the_error_history),
         cmocka_unit_test(test_zero_budget_fits_one_per_cycle),
         cmocka_unit_test(test_interval_holds_forecast_on_growing_series),
         cmocka_unit_test(test_disk_signal_gets_time_to_threshold),
