@@ -527,18 +527,18 @@ unsigned auth_decide(const mai_auth *a, auth_class cls, const char *authorizatio
     }
     const char *cred;
     int ok = 0;
-    if ((cred = after_scheme(authorization, "Bearer")) != NULL) {
+    if (a->token && (cred = after_scheme(authorization, "Bearer")) != NULL) {
         size_t n = strlen(cred);
         while (n && (cred[n - 1] == ' ' || cred[n - 1] == '\t'))
             n--;
         ok = a->token && auth_equal(a->token, a->token_len, cred, n);
-    } else if ((cred = after_scheme(authorization, "Basic")) != NULL) {
+    } else if (a->nusers && (cred = after_scheme(authorization, "Basic")) != NULL) {
         size_t n = strlen(cred);
         while (n && (cred[n - 1] == ' ' || cred[n - 1] == '\t'))
             n--;
         uint8_t dec[AUTH_MAX_SECRET * 2 + 2];
         long m = n <= (sizeof dec / 3) * 4 ? auth_base64_decode(cred, n, dec, sizeof dec) : -1;
-        ok = m >= 0 && a->nusers && basic_ok(a, dec, (size_t)m);
+        ok = m >= 0 && basic_ok(a, dec, (size_t)m);
         memset(dec, 0, sizeof dec);
     } else {
         snprintf(why, whylen, "unsupported authorization scheme (use %s)",

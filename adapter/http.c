@@ -60,7 +60,7 @@ struct http_server {
     mai_auth *auth;
     char *tls_cert, *tls_key;       /* PEM text, kept for the daemon's lifetime */
     atomic_int capture_log;         /* 1 while the daemon starts: keep its last message */
-    char start_error[256];
+    char start_error[512];
 };
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text,
@@ -664,13 +664,16 @@ int http_start(const mai_config *cfg, store *st, results_box *box, http_server *
     }
     int bearer;
     size_t users;
+    char who[80] = "none";
     auth_describe(h->auth, &bearer, &users);
-    log_msg(LOG_INFO, "http: %s; auth: %s%s%s (%zu basic users)%s; admin endpoints %s",
-            h->tls_cert ? "HTTPS (TLS)" : "plain HTTP", auth_configured(h->auth) ? "" : "none",
-            bearer ? "bearer token" : "", bearer && users ? " and basic" : users ? "basic" : "",
-            users, cfg->auth_metrics ? ", also on /metrics" : "",
-            auth_configured(h->auth) ? "need credentials"
-                                     : cfg->admin_open ? "OPEN (--admin-open)" : "closed");
+    if (bearer || users)
+        snprintf(who, sizeof who, "%s%s%.0zu%s", bearer ? "bearer token" : "",
+                 bearer && users ? " and " : "", users, users ? " basic users" : "");
+    log_msg(LOG_INFO, "http: %s; auth: %s%s; admin endpoints %s",
+            h->tls_cert ? "HTTPS (TLS)" : "plain HTTP", who,
+            cfg->auth_metrics && (bearer || users) ? ", also on /metrics" : "",
+            bearer || users ? "need credentials"
+                            : cfg->admin_open ? "OPEN (--admin-open)" : "closed");
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
     h->port = di ? di->port : cfg->listen_port;
     *out = h;
