@@ -172,7 +172,7 @@ check "... with GnuTLS' reason on one line" \
 
 # No secret in any log: the token, both passwords, in metrics-ai's (-vvv) and Prometheus' logs.
 stop_proc "$MAI_PID"
-lines=$(cat "$IT_TMP"/metrics-ai.log | wc -l)
+lines=$(wc -l <"$IT_TMP/metrics-ai.log")
 check "metrics-ai logged the refusals (-vvv: $lines lines) ..." 'grep -q "refused with 401" "$IT_TMP/metrics-ai.log"'
 check "... and no secret: token, passwords and salted digest appear in no log" \
     '! grep -F -e "$TOKEN" -e "$PW1" -e "$PW2" -e "$(printf %s "$SALT$PW2" | sha256sum | cut -c1-64)" "$IT_TMP"/*.log'
