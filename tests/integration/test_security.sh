@@ -5,7 +5,8 @@
 # file and a basic users file (one plaintext, one salted SHA-256 line); curl checks which endpoints
 # answer 401 (with WWW-Authenticate), which stay open, that both schemes pass, that plain HTTP and
 # an untrusted CA are refused; real Prometheus 2.42 remote-writes over https (tls_config.ca_file)
-# with `authorization: {credentials_file: ...}` and loses nothing; a second instance without
+# through two queues, one with `authorization: {credentials_file: ...}` and one with basic_auth,
+# loses nothing, and scrapes /metrics over https with the token (--auth-metrics); a second instance without
 # credentials refuses the admin endpoint (403) unless --admin-open; bad certificate files give a
 # one-line error; no secret appears in any log (metrics-ai runs at -vvv).
 # shellcheck disable=SC2016  # check/wait_until take expressions evaluated later, in single quotes
@@ -46,9 +47,10 @@ chmod 600 "$IT_TMP/token" "$IT_TMP/users" "$IT_TMP/key.pem"
 
 start_proc metrics-ai "$IT_MAI" --listen "127.0.0.1:$MAI_PORT" --interval 1 -vvv \
     --tls-cert "$IT_TMP/cert.pem" --tls-key "$IT_TMP/key.pem" \
-    --auth-bearer-token-file "$IT_TMP/token" --auth-basic-users-file "$IT_TMP/users"
+    --auth-bearer-token-file "$IT_TMP/token" --auth-basic-users-file "$IT_TMP/users" --auth-metrics
 MAI_PID=$BG_PID
 CURL=(curl -sS --max-time 5 --cacert "$IT_TMP/cert.pem")
+AUTH=(-H "Authorization: Bearer $TOKEN")
 ready() { "${CURL[@]}" -fo /dev/null "$MAI/-/ready" 2>/dev/null; }
 wait_until 10 ready || { show_log metrics-ai; exit 1; }
 log "metrics-ai serving HTTPS on :$MAI_PORT after $(elapsed)s"
@@ -62,8 +64,7 @@ code() {
 
 check_eq "GET /-/healthy without credentials: 200" "$(code GET /-/healthy)" 200
 check_eq "GET /-/ready without credentials: 200" "$(code GET /-/ready)" 200
-check_eq "GET /metrics without credentials: 200 (no --auth-metrics)" "$(code GET /metrics)" 200
-for ep in "POST /api/v1/write" "POST /api/v1/read" "GET /api/v1/store?metric=up" \
+for ep in "GET /metrics" "GET /" "POST /api/v1/write" "POST /api/v1/read" "GET /api/v1/store?metric=up" \
           "POST /api/v1/admin/retrain?disk=all"; do
     # shellcheck disable=SC2086  # "METHOD PATH"
     check_eq "$ep without credentials: 401" "$(code $ep)" 401
@@ -102,37 +103,53 @@ global: {scrape_interval: 1s, scrape_timeout: 1s}
 scrape_configs:
   - job_name: node
     static_configs: [{targets: ['127.0.0.1:$NODE_PORT']}]
+  - job_name: metrics-ai
+    scheme: https
+    authorization: {credentials_file: $IT_TMP/token}
+    tls_config: {ca_file: $IT_TMP/cert.pem}
+    static_configs: [{targets: ['127.0.0.1:$MAI_PORT']}]
 remote_write:
   - url: $MAI/api/v1/write
     authorization: {credentials_file: $IT_TMP/token}
     tls_config: {ca_file: $IT_TMP/cert.pem}
     queue_config: {batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s}
+  - url: $MAI/api/v1/write
+    name: basic
+    basic_auth: {username: bob, password_file: $IT_TMP/bob.pw}
+    tls_config: {ca_file: $IT_TMP/cert.pem}
+    queue_config: {batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s}
 EOF
+printf '%s' "$PW2" >"$IT_TMP/bob.pw"
 wait_http "http://127.0.0.1:$NODE_PORT/metrics" "$NODE_PID" 10 || { show_log node-exporter; exit 1; }
-bad_before=$("${CURL[@]}" -H "Authorization: Bearer $TOKEN" -f "$MAI/metrics" |
+bad_before=$("${CURL[@]}" "${AUTH[@]}" -f "$MAI/metrics" |
       awk '/^metrics_ai_remote_write_requests_total\{.*code="[45]/ { s += $2 } END { printf "%.0f\n", s }')
 start_proc prometheus prometheus --config.file="$IT_TMP/prometheus.yml" \
     --storage.tsdb.path="$IT_TMP/prom" --web.listen-address="127.0.0.1:$PROM_PORT" \
     --storage.remote.flush-deadline=5s
 PROM_PID=$BG_PID
 wait_http "$PROM/-/ready" "$PROM_PID" 15 || { show_log prometheus; exit 1; }
-metric() { "${CURL[@]}" -f "$MAI/metrics" 2>/dev/null | awk -v k="$1" '$1 == k { printf "%.0f\n", $2 }'; }
+metric() { "${CURL[@]}" "${AUTH[@]}" -f "$MAI/metrics" 2>/dev/null | awk -v k="$1" '$1 == k { printf "%.0f\n", $2 }'; }
 arrived() { num_gt "$(metric metrics_ai_samples_accepted_total)" 1000; }
 wait_until 30 arrived
-check "Prometheus remote-writes over HTTPS with the token: > 1000 samples accepted (got $(metric metrics_ai_samples_accepted_total))" \
+check "Prometheus remote-writes over HTTPS (token and basic queues): > 1000 samples accepted (got $(metric metrics_ai_samples_accepted_total))" \
     'arrived'
+scraped() { [ "$(prom_value "$PROM" 'up{job="metrics-ai"}')" = 1 ]; }
+wait_until 10 scraped
+check 'Prometheus scrapes /metrics over HTTPS with the token (--auth-metrics): up{job="metrics-ai"} == 1' scraped
 curl -fsS --max-time 5 "$PROM/metrics" >"$IT_TMP/prom-metrics.txt" 2>/dev/null
 psum() { awk -v n="$1" '/^#/ { next } { m = $1; sub(/\{.*/, "", m); if (m == n) { s += $2; f = 1 } }
                         END { if (f) printf "%.0f\n", s }' "$IT_TMP/prom-metrics.txt"; }
 p_total=$(psum prometheus_remote_storage_samples_total)
 p_failed=$(psum prometheus_remote_storage_samples_failed_total)
-check "Prometheus counted samples sent over HTTPS ($p_total) and none failed ($p_failed)" \
+check "Prometheus counted samples sent over HTTPS by both queues ($p_total) and none failed ($p_failed)" \
     'num_gt "$p_total" 0 && [ "$p_failed" = 0 ]'
+p_basic=$(awk '/^prometheus_remote_storage_samples_total\{.*remote_name="basic"/ { printf "%.0f\n", $2 }' "$IT_TMP/prom-metrics.txt")
+check "the basic_auth queue sent samples too ($p_basic)" 'num_gt "$p_basic" 0'
 stop_proc "$PROM_PID" 15
 accepted=$(metric metrics_ai_samples_accepted_total)
-bad=$("${CURL[@]}" -H "Authorization: Bearer $TOKEN" -f "$MAI/metrics" |
+bad=$("${CURL[@]}" "${AUTH[@]}" -f "$MAI/metrics" |
       awk '/^metrics_ai_remote_write_requests_total\{.*code="[45]/ { s += $2 } END { printf "%.0f\n", s }')
-check "after Prometheus' flush metrics-ai accepted ($accepted) >= Prometheus sent ($p_total)" \
+check "after Prometheus' flush metrics-ai accepted ($accepted, the second queue's as duplicates) >= Prometheus sent ($p_total)" \
     'num_ge "$accepted" "$p_total"'
 check_eq "no 4xx/5xx remote write answers to Prometheus (all $bad are curl's own above)" "$bad" "$bad_before"
 
