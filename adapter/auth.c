@@ -551,3 +551,20 @@ unsigned auth_decide(const mai_auth *a, auth_class cls, const char *authorizatio
     }
     return 0;
 }
+
+int auth_check_config(const mai_config *cfg, char *err, size_t errlen)
+{
+    mai_auth *a = NULL;
+    int rc = auth_load(cfg, &a, err, errlen);
+    if (rc != 0)
+        return rc;
+    auth_free(a);
+    if (!cfg->tls_cert[0])
+        return 0;
+    char *cert = auth_read_pem("--tls-cert", cfg->tls_cert, "certificate", err, errlen);
+    char *key = cert ? auth_read_pem("--tls-key", cfg->tls_key, "private key", err, errlen) : NULL;
+    if (key)
+        wipe_free(key, strlen(key));
+    free(cert);
+    return key ? 0 : -MAI_EINVAL;
+}

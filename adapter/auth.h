@@ -66,4 +66,9 @@ long auth_base64_decode(const char *in, size_t n, uint8_t *out, size_t cap);
 char *auth_read_pem(const char *flag, const char *path, const char *what, char *err,
                     size_t errlen);
 
+/* Start-up check of every file the security flags name: loads the credentials and reads both
+ * PEM files, then frees them. Returns 0, or the error of auth_load()/auth_read_pem() with its
+ * one-line message, so that main() can stop before restoring or backfilling anything. */
+int auth_check_config(const mai_config *cfg, char *err, size_t errlen);
+
 #endif

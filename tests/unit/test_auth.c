@@ -391,6 +391,31 @@ static void test_read_pem(void **state)
     assert_null(strchr(err, '\n'));
 }
 
+/* The start-up check reads every named file and keeps nothing. */
+static void test_check_config(void **state)
+{
+    (void)state;
+    mai_config c;
+    base_cfg(&c);
+    char path[256], cert[256], key[256], err[256];
+    assert_int_equal(auth_check_config(&c, err, sizeof err), 0);
+    write_file("cc.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", cert,
+               sizeof cert);
+    write_file("ck.pem", "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n", key,
+               sizeof key);
+    snprintf(c.tls_cert, sizeof c.tls_cert, "%s", cert);
+    snprintf(c.tls_key, sizeof c.tls_key, "%s", key);
+    assert_int_equal(auth_check_config(&c, err, sizeof err), 0);
+    snprintf(c.tls_key, sizeof c.tls_key, "%s", cert);
+    assert_int_equal(auth_check_config(&c, err, sizeof err), -MAI_EINVAL);
+    assert_non_null(strstr(err, "--tls-key"));
+    snprintf(c.tls_key, sizeof c.tls_key, "%s", key);
+    snprintf(c.auth_basic_users_file, sizeof c.auth_basic_users_file, "%s",
+             write_file("cu", "alice\n", path, sizeof path));
+    assert_int_equal(auth_check_config(&c, err, sizeof err), -MAI_EINVAL);
+    assert_non_null(strstr(err, "--auth-basic-users-file"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_both_schemes_two_challenges),
         cmocka_unit_test(test_classify),
         cmocka_unit_test(test_read_pem),
+        cmocka_unit_test(test_check_config),
     };
     return cmocka_run_group_tests_name("auth", tests, make_dir, remove_dir);
 }
