@@ -9,14 +9,14 @@
 # sides are compared: Prometheus' distinct samples sent (samples_total counts every attempt, so
 # minus retried_total) == metrics-ai's metrics_ai_samples_accepted_total (duplicates and stale
 # markers included, counted apart), with failed == dropped == 0 and no 4xx answer. Bounded:
-# LOAD_S (default 30) + at most DRAIN_S (default 90) seconds.
+# LOAD_S (default 30) + at most DRAIN_S (default 50) seconds, inside run.sh's 100 s per test.
 # shellcheck disable=SC2016  # check/wait_until take expressions evaluated later, in single quotes
 set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 LOAD_S=${LOAD_S:-30}
-DRAIN_S=${DRAIN_S:-90}
+DRAIN_S=${DRAIN_S:-50}
 DELAY_MS=${DELAY_MS:-100}
 
 for bin in prometheus prometheus-node-exporter curl; do
