@@ -43,11 +43,12 @@ enum {
     O_EMPTY_OK = 1, /* strings: "" is a valid value */
     O_HI_OPEN = 2,  /* doubles: the upper bound is excluded */
     O_LO_CLOSED = 4,    /* doubles: the lower bound is included */
+    O_SECRET = 8,       /* strings: messages never show the value */
 };
 
 enum {
-    G_SEED, G_SERVICE, G_GENERAL,                           /* flag groups */
-    G_DATA, G_MODEL, G_LSTM, G_FILES, G_ADVANCED,           /* environment groups */
+    G_SEED, G_SERVICE, G_SECURITY, G_GENERAL, G_HIDDEN,     /* flag groups */
+    G_DATA, G_MODEL, G_LSTM, G_FILES, G_ADVANCED, G_ENV_SECURITY, /* environment groups */
 };
 
 typedef struct opt {
@@ -124,6 +125,9 @@ static const opt env_opts[] = {
     { .name = "VERBOSE_LEVEL", .metavar = "N", .parse = P_INT, .store = S_INT,
       FIELD(verbose_level), .lo = -1, .hi = 9, .group = G_ADVANCED,
       .help = "Logging verbosity, -1 (quiet) to 9; -v adds 1, -q sets -1" },
+    { .name = "METRICS_AI_BEARER_TOKEN", .metavar = "TOKEN", .parse = P_STR,
+      FIELD(bearer_token), .flags = O_EMPTY_OK | O_SECRET, .group = G_ENV_SECURITY,
+      .help = "Bearer token for write, read, admin (the token file wins)" },
 };
 
 static const opt flag_opts[] = {
@@ -229,6 +233,27 @@ static const opt flag_opts[] = {
     { .name = "--snapshot-interval", .metavar = "N", .parse = P_INT, .store = S_INT,
       FIELD(snapshot_interval_s), .lo = 0, .hi = DAY_S, .group = G_SERVICE,
       .help = "Seconds between snapshots to MODEL_FILES_DIR; 0 = at exit only" },
+    { .name = "--max-samples-per-request", .metavar = "N", .parse = P_INT, .store = S_UINT,
+      FIELD(max_samples_per_request), .lo = 1, .hi = 100000000, .group = G_SERVICE,
+      .help = "Most samples in one remote write request; more get 413" },
+    { .name = "--debug-ingest-delay-ms", .metavar = "MS", .parse = P_INT, .store = S_UINT,
+      FIELD(debug_ingest_delay_ms), .lo = 0, .hi = 60000, .group = G_HIDDEN,
+      .help = "Test only: sleep MS in each remote write after decoding" },
+    /* Security. */
+    { .name = "--auth-bearer-token-file", .metavar = "FILE", .parse = P_STR,
+      FIELD(auth_bearer_token_file), .group = G_SECURITY,
+      .help = "Bearer token (the file's one line) for write, read, admin" },
+    { .name = "--auth-basic-users-file", .metavar = "FILE", .parse = P_STR,
+      FIELD(auth_basic_users_file), .group = G_SECURITY,
+      .help = "Basic auth: user:password or user:sha256:SALT:HEX lines" },
+    { .name = "--auth-metrics", .parse = P_FLAG, FIELD(auth_metrics), .group = G_SECURITY,
+      .help = "Credentials also for /metrics, / and /plots/" },
+    { .name = "--admin-open", .parse = P_FLAG, FIELD(admin_open), .group = G_SECURITY,
+      .help = "Serve admin endpoints without any credentials set" },
+    { .name = "--tls-cert", .metavar = "FILE", .parse = P_STR, FIELD(tls_cert),
+      .group = G_SECURITY, .help = "Serve HTTPS with this PEM certificate (with --tls-key)" },
+    { .name = "--tls-key", .metavar = "FILE", .parse = P_STR, FIELD(tls_key),
+      .group = G_SECURITY, .help = "PEM private key of --tls-cert" },
     /* General. */
     { .name = "--help", .short_name = 'h', .parse = P_HELP, .group = G_GENERAL,
       .help = "Print this help and exit" },
@@ -379,6 +404,8 @@ static void expected_text(const opt *o, char *buf, size_t n)
 static int fail_value(char *err, size_t errlen, const opt *o, const char *val, const char *why)
 {
     char q[QUOTE_MAX];
+    if (o->flags & O_SECRET)
+        return fail(err, errlen, "%s (value not shown): %s", o->name, why);
     quote(q, val);
     return fail(err, errlen, "%s=%s: %s", o->name, q, why);
 }
@@ -695,7 +722,7 @@ static int apply(mai_config *c, const opt *o, const char *val, int *quiet, char 
         return rc;
     }
     case P_LISTEN: {
-        char host[sizeof c->listen_host];
+        char host[sizeof c->listen_host] = "";  /* zeros past the name: copied whole below */
         uint16_t port;
         const char *why = parse_listen(val, host, sizeof host, &port);
         if (why)
@@ -951,6 +978,10 @@ static int check_combined(const mai_config *c, char *err, size_t errlen)
         strcmp(c->anomaly_direction, "down") != 0)
         return fail(err, errlen, "--anomaly-direction=\"%s\": expected both, up or down",
                     c->anomaly_direction);
+    if ((c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0'))
+        return fail(err, errlen, "%s given without %s: HTTPS needs both",
+                    c->tls_cert[0] ? "--tls-cert" : "--tls-key",
+                    c->tls_cert[0] ? "--tls-key" : "--tls-cert");
     return 0;
 }
 
@@ -1006,6 +1037,7 @@ void config_defaults(mai_config *c)
     c->anomaly_threshold = 0.75;
     memcpy(c->anomaly_direction, "both", sizeof "both");
     c->anomaly_persistence = 1;
+    c->max_samples_per_request = 1000000;
 }
 
 int config_load(mai_config *c, int argc, char **argv, config_getenv_fn getenv_fn,
@@ -1125,6 +1157,7 @@ void config_print_help(FILE *out, const char *prog)
     fprintf(out, "Prometheus remote_write receiver that forecasts and scores every series.\n");
     print_group(out, &d, flag_opts, N_FLAGS, G_SEED, "Seed flags:");
     print_group(out, &d, flag_opts, N_FLAGS, G_SERVICE, "Service flags:");
+    print_group(out, &d, flag_opts, N_FLAGS, G_SECURITY, "Security flags:");
     print_group(out, &d, flag_opts, N_FLAGS, G_GENERAL, "General:");
     fprintf(out, "\nFlags take \"--flag value\" or \"--flag=value\". SIZE takes a k, m or g suffix "
                  "(powers of 1024).\n");
@@ -1134,4 +1167,5 @@ void config_print_help(FILE *out, const char *prog)
     print_group(out, &d, env_opts, N_ENV, G_LSTM, " LSTM configuration:");
     print_group(out, &d, env_opts, N_ENV, G_FILES, " File paths:");
     print_group(out, &d, env_opts, N_ENV, G_ADVANCED, " Advanced:");
+    print_group(out, &d, env_opts, N_ENV, G_ENV_SECURITY, " Security:");
 }

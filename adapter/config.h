@@ -83,6 +83,17 @@ typedef struct mai_config {
     char backfill_selectors[4096];             /* --backfill-selectors, ';'-separated, "" */
     int snapshot_interval_s;                   /* --snapshot-interval, default 300; 0 = only at
                                                   shutdown */
+    unsigned max_samples_per_request;          /* --max-samples-per-request, default 1,000,000 */
+    unsigned debug_ingest_delay_ms;            /* --debug-ingest-delay-ms, test-only, hidden */
+
+    /* Security flags (adapter/auth.h). */
+    char bearer_token[4096];                   /* METRICS_AI_BEARER_TOKEN, "" = none */
+    char auth_bearer_token_file[MAI_CONFIG_PATH_MAX]; /* --auth-bearer-token-file FILE */
+    char auth_basic_users_file[MAI_CONFIG_PATH_MAX];  /* --auth-basic-users-file FILE */
+    int auth_metrics;                          /* --auth-metrics: /metrics, / need credentials */
+    int admin_open;                            /* --admin-open: admin open without credentials */
+    char tls_cert[MAI_CONFIG_PATH_MAX];        /* --tls-cert FILE (PEM) */
+    char tls_key[MAI_CONFIG_PATH_MAX];         /* --tls-key FILE (PEM) */
 } mai_config;
 
 #define MAI_CONFIG_MAX_HORIZONS 4

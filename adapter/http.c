@@ -4,7 +4,9 @@
  * state does not allocate per request), then handed to write_process() on the same worker thread.
  * Limits are applied before the body is read: in-flight requests (503 + Retry-After), media type
  * (415) and Content-Length (413). A remote read body (POST /api/v1/read) is gathered the same
- * way, under the same body limit, and answered by rread_process(). */
+ * way, under the same body limit, and answered by rread_process(). Every request first passes
+ * refuse_access() (adapter/auth.h: 401/403 before anything else); with --tls-cert/--tls-key the
+ * daemon serves HTTPS through libmicrohttpd's GnuTLS support. */
 #include "adapter/http.h"
 
 #include <microhttpd.h>
@@ -17,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "adapter/auth.h"
 #include "adapter/log.h"
 #include "adapter/remote_read.h"
 #include "adapter/plot_files.h"
@@ -56,6 +59,10 @@ struct http_server {
     unsigned port;
     void *retrain_ctx;
     _Atomic(http_retrain_fn) retrain_fn;    /* set once the cycle exists */
+    mai_auth *auth;
+    char *tls_cert, *tls_key;       /* PEM text, kept for the daemon's lifetime */
+    atomic_int capture_log;         /* 1 while the daemon starts: keep its last message */
+    char start_error[512];
 };
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text,
@@ -430,6 +437,33 @@ static enum MHD_Result take_body(http_server *h, conn *k, const char *data, size
     return MHD_YES;
 }
 
+/* The access check at the top of routing: returns 1 when the request was answered (401 with
+ * WWW-Authenticate, or 403) and *ret holds the result; 0 to go on. Never logs credentials. */
+static int refuse_access(http_server *h, struct MHD_Connection *c, const char *url,
+                         enum MHD_Result *ret)
+{
+    char why[256];
+    const char *authz = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_AUTHORIZATION);
+    unsigned status = auth_decide(h->auth, auth_classify(url), authz, why, sizeof why);
+    if (status == 0)
+        return 0;
+    log_msg(LOG_DEBUG, "http: %s refused with %u: %s", url, status, why);
+    char text[sizeof why + 2];
+    snprintf(text, sizeof text, "%s\n", why);
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text,
+                                                             MHD_RESPMEM_MUST_COPY);
+    *ret = MHD_NO;
+    if (!r)
+        return 1;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    for (int i = 0; status == 401 && auth_challenge(h->auth, i); i++)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, auth_challenge(h->auth, i));
+    *ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -451,6 +485,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         k->len = 0;
         k->t0_ns = mai_monotonic_ns();
         memset(&k->reply, 0, sizeof k->reply);
+        enum MHD_Result denied;
+        if (refuse_access(h, c, url, &denied)) {
+            k->route = ROUTE_DONE;
+            return denied;
+        }
         int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
         if (strcmp(url, "/api/v1/write") == 0) {
             if (strcmp(method, "POST") != 0) {
@@ -554,12 +593,14 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    (void)cls;
+    http_server *h = cls;
     char line[512];
     vsnprintf(line, sizeof line, fmt, ap);
     size_t n = strlen(line);
     while (n > 0 && line[n - 1] == '\n')
         line[--n] = '\0';
+    if (atomic_load(&h->capture_log) && !h->start_error[0])   /* the first is the cause */
+        snprintf(h->start_error, sizeof h->start_error, "%s", line);
     log_msg(LOG_DEBUG, "http: %s", line);
 }
 
@@ -572,6 +613,7 @@ int http_start(const mai_config *cfg, store *st, results_box *box, http_server *
         return -MAI_ENOMEM;
     }
     atomic_init(&h->reads_inflight, 0);
+    atomic_init(&h->capture_log, 0);
     h->cfg = cfg;
     h->st = st;
     h->box = box;
@@ -580,13 +622,34 @@ int http_start(const mai_config *cfg, store *st, results_box *box, http_server *
     h->env.limits.max_labels_per_series = cfg->max_labels_per_series;
     h->env.limits.max_label_bytes = cfg->max_label_bytes;
     h->env.limits.max_series = UINT32_MAX;
-    h->env.limits.max_samples = UINT32_MAX;
+    h->env.limits.max_samples = cfg->max_samples_per_request;
+    h->env.debug_delay_ms = cfg->debug_ingest_delay_ms;
     h->rread = (rread_env){.st = st, .box = box, .max_decoded_bytes = cfg->max_decoded_bytes,
                            .max_samples = RREAD_MAX_SAMPLES};
 
+    int arc = auth_load(cfg, &h->auth, err, errlen);
+    if (arc != 0) {
+        free(h);
+        return arc;
+    }
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    if (cfg->tls_cert[0]) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            snprintf(err, errlen, "--tls-cert: this libmicrohttpd was built without TLS support");
+            http_stop(h);
+            return -MAI_EINVAL;
+        }
+        h->tls_cert = auth_read_pem("--tls-cert", cfg->tls_cert, "certificate", err, errlen);
+        h->tls_key = h->tls_cert ? auth_read_pem("--tls-key", cfg->tls_key, "private key", err,
+                                                 errlen) : NULL;
+        if (!h->tls_key) {
+            http_stop(h);
+            return -MAI_EINVAL;
+        }
+        flags |= MHD_USE_TLS;
+    }
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (cfg->listen_host[0] == '\0') {
         struct sockaddr_in *a = (struct sockaddr_in *)&ss;
         a->sin_family = AF_INET;
@@ -603,7 +666,7 @@ int http_start(const mai_config *cfg, store *st, results_box *box, http_server *
         if (rc != 0 || !res) {
             snprintf(err, errlen, "--listen %s:%u: cannot resolve host: %s", cfg->listen_host,
                      cfg->listen_port, gai_strerror(rc));
-            free(h);
+            http_stop(h);
             return -MAI_EIO;
         }
         memcpy(&ss, res->ai_addr, res->ai_addrlen);
@@ -611,11 +674,16 @@ int http_start(const mai_config *cfg, store *st, results_box *box, http_server *
             flags |= MHD_USE_IPv6;
         freeaddrinfo(res);
     }
-    struct MHD_OptionItem opts[] = {
-        {MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL},
-        {MHD_OPTION_END, 0, NULL}};
-    if (cfg->threads <= 1)
-        opts[0].option = MHD_OPTION_END;
+    struct MHD_OptionItem opts[4];
+    size_t no = 0;
+    if (cfg->threads > 1)
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL};
+    if (h->tls_cert) {
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert};
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key};
+    }
+    opts[no] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    atomic_store(&h->capture_log, 1);
     h->d = MHD_start_daemon(flags, cfg->listen_port, NULL, NULL, on_request, h,
                             MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -624,12 +692,32 @@ int http_start(const mai_config *cfg, store *st, results_box *box, http_server *
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
                             MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    atomic_store(&h->capture_log, 0);
     if (!h->d) {
-        snprintf(err, errlen, "cannot listen on %s:%u (address in use, or not allowed?)",
-                 cfg->listen_host[0] ? cfg->listen_host : "0.0.0.0", cfg->listen_port);
-        free(h);
+        if (h->tls_cert)
+            snprintf(err, errlen, "cannot start HTTPS on %s:%u: %s (--tls-cert %s, --tls-key "
+                     "%s: invalid PEM, or a key that does not match the certificate?)",
+                     cfg->listen_host[0] ? cfg->listen_host : "0.0.0.0", cfg->listen_port,
+                     h->start_error[0] ? h->start_error : "libmicrohttpd refused to start",
+                     cfg->tls_cert, cfg->tls_key);
+        else
+            snprintf(err, errlen, "cannot listen on %s:%u (address in use, or not allowed?)",
+                     cfg->listen_host[0] ? cfg->listen_host : "0.0.0.0", cfg->listen_port);
+        http_stop(h);
         return -MAI_EIO;
     }
+    int bearer;
+    size_t users;
+    char who[80] = "none";
+    auth_describe(h->auth, &bearer, &users);
+    if (bearer || users)
+        snprintf(who, sizeof who, "%s%s%.0zu%s", bearer ? "bearer token" : "",
+                 bearer && users ? " and " : "", users, users ? " basic users" : "");
+    log_msg(LOG_INFO, "http: %s; auth: %s%s; admin endpoints %s",
+            h->tls_cert ? "HTTPS (TLS)" : "plain HTTP", who,
+            cfg->auth_metrics && (bearer || users) ? ", also on /metrics" : "",
+            bearer || users ? "need credentials"
+                            : cfg->admin_open ? "OPEN (--admin-open)" : "closed");
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
     h->port = di ? di->port : cfg->listen_port;
     *out = h;
@@ -645,6 +733,13 @@ void http_stop(http_server *h)
 {
     if (!h)
         return;
-    MHD_stop_daemon(h->d);
+    if (h->d)
+        MHD_stop_daemon(h->d);
+    auth_free(h->auth);
+    free(h->tls_cert);
+    if (h->tls_key) {
+        memset(h->tls_key, 0, strlen(h->tls_key));
+        free(h->tls_key);
+    }
     free(h);
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "adapter/alert_sender.h"
+#include "adapter/auth.h"
 #include "adapter/config.h"
 #include "adapter/cycle.h"
 #include "adapter/http.h"
@@ -209,6 +210,10 @@ int main(int argc, char **argv)
                       err, sizeof err) != 0) {
         fprintf(stderr, "metrics-ai: %s (see --help)\n", err);
         return 2;
+    }
+    if (auth_check_config(&cfg, err, sizeof err) != 0) {   /* credential and TLS files, now */
+        fprintf(stderr, "metrics-ai: %s\n", err);
+        return 1;
     }
     naming *names = NULL;       /* checks INSTANCE_ALIAS_MAP now, not at the first alert */
     if (naming_create(&cfg, &names, err, sizeof err) != 0) {

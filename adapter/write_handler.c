@@ -6,12 +6,14 @@
  * resend is idempotent because exact duplicates are accepted). */
 #include "adapter/write_handler.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <time.h>
 
 #include "adapter/selfstats.h"
 
@@ -324,6 +326,12 @@ void write_process(const write_env *env, const uint8_t *body, size_t n, write_re
     if (rc != 0) {
         fail(r, 503, "out of memory decoding the request; retry later");
         return;
+    }
+    if (env->debug_delay_ms) {  /* an artificially slow ingest, for the overload test */
+        struct timespec ts = {.tv_sec = env->debug_delay_ms / 1000,
+                              .tv_nsec = (long)(env->debug_delay_ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+        }
     }
     if (w->req.nmeta)
         store_set_metadata(env->st, w->req.meta, w->req.nmeta);

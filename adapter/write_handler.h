@@ -17,6 +17,7 @@ typedef struct write_env {
     store *st;
     size_t max_decoded_bytes;   /* larger declared snappy length: 413 */
     rw_limits limits;
+    unsigned debug_delay_ms;    /* test only (--debug-ingest-delay-ms): sleep after decoding */
 } write_env;
 
 typedef struct write_reply {

@@ -41,7 +41,7 @@ EOF
 
 mkdir -p "$IT_TMP/reports"
 start_proc metrics-ai env STEP=1s LOOKBACK_HRS=1 FORECAST_PLOTS_DIR="$IT_TMP/reports" \
-    "$IT_MAI" --listen "127.0.0.1:$MAI_PORT" --interval 2 -v --fine-hours 1 \
+    "$IT_MAI" --listen "127.0.0.1:$MAI_PORT" --interval 2 -v --fine-hours 1 --admin-open \
     --coarse-step 10s --coarse-days 1 --horizons 30s,5m,1h --max-models 0
 MAI_PID=$BG_PID
 start_proc node-exporter prometheus-node-exporter --web.listen-address="127.0.0.1:$NODE_PORT"

@@ -913,6 +913,102 @@ static void test_config_repeated_webhooks(void **state)
     assert_non_null(strstr(err, "at most 8"));
 }
 
+/* ---- security and request limits ------------------------------------------------------------ */
+
+static void test_config_security_defaults_are_off(void **state)
+{
+    mai_config c;
+    char err[ERR_LEN];
+    (void)state;
+    assert_int_equal(load_none(&c, err), 0);
+    assert_string_equal(c.bearer_token, "");
+    assert_string_equal(c.auth_bearer_token_file, "");
+    assert_string_equal(c.auth_basic_users_file, "");
+    assert_string_equal(c.tls_cert, "");
+    assert_string_equal(c.tls_key, "");
+    assert_int_equal(c.auth_metrics, 0);
+    assert_int_equal(c.admin_open, 0);
+    assert_int_equal(c.max_samples_per_request, 1000000);
+    assert_int_equal(c.debug_ingest_delay_ms, 0);
+}
+
+static void test_config_security_flags(void **state)
+{
+    mai_config c;
+    char err[ERR_LEN];
+    (void)state;
+    assert_int_equal(LOAD(&c, err, "--auth-bearer-token-file", "/run/tok",
+                          "--auth-basic-users-file=/run/users", "--auth-metrics", "--admin-open",
+                          "--tls-cert", "/c.pem", "--tls-key", "/k.pem"), 0);
+    assert_string_equal(c.auth_bearer_token_file, "/run/tok");
+    assert_string_equal(c.auth_basic_users_file, "/run/users");
+    assert_int_equal(c.auth_metrics, 1);
+    assert_int_equal(c.admin_open, 1);
+    assert_string_equal(c.tls_cert, "/c.pem");
+    assert_string_equal(c.tls_key, "/k.pem");
+    assert_rejected(LOAD(&c, err, "--auth-metrics=1"), err, "--auth-metrics takes no value");
+    assert_rejected(load_flag(&c, err, "--auth-bearer-token-file", ""), err, "must not be empty");
+}
+
+static void test_config_tls_needs_cert_and_key(void **state)
+{
+    mai_config c;
+    char err[ERR_LEN];
+    (void)state;
+    assert_rejected(load_flag(&c, err, "--tls-cert", "/c.pem"), err,
+                    "--tls-cert given without --tls-key");
+    assert_rejected(load_flag(&c, err, "--tls-key", "/k.pem"), err,
+                    "--tls-key given without --tls-cert");
+}
+
+static void test_config_bearer_token_from_env_is_never_shown(void **state)
+{
+    mai_config c;
+    char err[ERR_LEN], big[5000];
+    (void)state;
+    assert_int_equal(load_env1(&c, err, "METRICS_AI_BEARER_TOKEN", "tok-123"), 0);
+    assert_string_equal(c.bearer_token, "tok-123");
+    /* too long: the message names the variable but shows none of the value */
+    repeat(big, 4096, 'S');
+    assert_rejected(load_env1(&c, err, "METRICS_AI_BEARER_TOKEN", big), err,
+                    "METRICS_AI_BEARER_TOKEN (value not shown)");
+    assert_null(strstr(err, "SSS"));
+}
+
+static void test_config_max_samples_per_request_limits(void **state)
+{
+    mai_config c;
+    char err[ERR_LEN];
+    (void)state;
+    assert_int_equal(load_flag(&c, err, "--max-samples-per-request", "1"), 0);
+    assert_int_equal(c.max_samples_per_request, 1);
+    assert_int_equal(load_flag(&c, err, "--max-samples-per-request", "100000000"), 0);
+    assert_int_equal(c.max_samples_per_request, 100000000);
+    assert_rejected(load_flag(&c, err, "--max-samples-per-request", "0"), err,
+                    "--max-samples-per-request=\"0\": expected an integer in [1, 100000000]");
+    assert_rejected(load_flag(&c, err, "--max-samples-per-request", "100000001"), err,
+                    "expected an integer in [1, 100000000]");
+}
+
+static void test_config_debug_ingest_delay_is_hidden(void **state)
+{
+    mai_config c;
+    char err[ERR_LEN], *text = NULL;
+    size_t len = 0;
+    (void)state;
+    assert_int_equal(load_flag(&c, err, "--debug-ingest-delay-ms", "250"), 0);
+    assert_int_equal(c.debug_ingest_delay_ms, 250);
+    assert_rejected(load_flag(&c, err, "--debug-ingest-delay-ms", "60001"), err,
+                    "expected an integer in [0, 60000]");
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    config_print_help(f, NULL);
+    assert_int_equal(fclose(f), 0);
+    assert_null(strstr(text, "--debug-ingest-delay-ms"));
+    assert_non_null(strstr(text, "Security flags:"));
+    free(text);
+}
+
 /* ---- help and version ----------------------------------------------------------------------- */
 
 static void test_config_help_and_version_commands(void **state)
@@ -973,6 +1069,9 @@ static void test_config_help_lists_every_flag_and_env(void **state)
         "(default: ./model_files)", "FORECAST_PLOTS_DIR", "(default: ./forecast_plots)",
         "DNS_DOMAIN_SUFFIXES", "(default: .london.local,.local)", "INSTANCE_ALIAS_MAP",
         "(default: {})", "AUTO_ALIAS_ENABLED", "(default: 1)", "VERBOSE_LEVEL", "(default: 0)",
+        "--max-samples-per-request N", "(default: 1000000)", "--auth-bearer-token-file FILE",
+        "--auth-basic-users-file FILE", "--auth-metrics", "--admin-open", "--tls-cert FILE",
+        "--tls-key FILE", "METRICS_AI_BEARER_TOKEN",
     };
     char *text = NULL;
     size_t len = 0;
@@ -1051,6 +1150,12 @@ int main(void)
         T(test_config_byte_suffixes),
         T(test_config_max_label_bytes_limits),
         T(test_config_repeated_webhooks),
+        T(test_config_security_defaults_are_off),
+        T(test_config_security_flags),
+        T(test_config_tls_needs_cert_and_key),
+        T(test_config_bearer_token_from_env_is_never_shown),
+        T(test_config_max_samples_per_request_limits),
+        T(test_config_debug_ingest_delay_is_hidden),
         T(test_config_help_and_version_commands),
         T(test_config_help_wins_over_bad_input),
         T(test_config_help_lists_every_flag_and_env),

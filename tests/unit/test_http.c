@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/unit/test_http.c -- the HTTP server on a loopback port: routes, methods, early answers
  * before the body (413 by Content-Length, 503 over the in-flight limit), the /metrics content
- * type, a keep-alive connection carrying several writes, and GET /plots/ (index, files with
- * their content types, traversal and symlinks leading outside refused, the status page link). */
+ * type, a keep-alive connection carrying several writes, GET /plots/ (index, files with their
+ * content types, traversal and symlinks leading outside refused, the status page link), the
+ * access check before routing (401 with WWW-Authenticate, 403 for admin without credentials) and
+ * the samples-per-request limit. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,7 +32,18 @@ static store *st;
 static http_server *srv;
 static const char *plots_dir;   /* FORECAST_PLOTS_DIR for the next start(), NULL: default */
 
-static int start(unsigned max_inflight)
+/* Starts on cfg as it is. */
+static int start_cfg(void)
+{
+    store_config sc = {.shards = 4, .max_series = 100, .fine_cap = 10, .fine_step_ms = 60000,
+                       .coarse_cap = 10, .coarse_step_ms = 3600000};
+    char err[256];
+    if (store_create(&sc, &st) != 0 || http_start(&cfg, st, NULL, &srv, err, sizeof err) != 0)
+        return -1;
+    return 0;
+}
+
+static void test_cfg(unsigned max_inflight)
 {
     config_defaults(&cfg);
     snprintf(cfg.listen_host, sizeof cfg.listen_host, "127.0.0.1");
@@ -39,12 +52,12 @@ static int start(unsigned max_inflight)
     cfg.max_inflight = max_inflight;
     if (plots_dir)
         snprintf(cfg.forecast_plots_dir, sizeof cfg.forecast_plots_dir, "%s", plots_dir);
-    store_config sc = {.shards = 4, .max_series = 100, .fine_cap = 10, .fine_step_ms = 60000,
-                       .coarse_cap = 10, .coarse_step_ms = 3600000};
-    char err[256];
-    if (store_create(&sc, &st) != 0 || http_start(&cfg, st, NULL, &srv, err, sizeof err) != 0)
-        return -1;
-    return 0;
+}
+
+static int start(unsigned max_inflight)
+{
+    test_cfg(max_inflight);
+    return start_cfg();
 }
 
 static int setup(void **state)
@@ -310,6 +323,101 @@ static void test_http_serves_plots(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Without credentials: everything open but the admin endpoint (403). With a bearer token:
+ * write, read, store and admin answer 401 with WWW-Authenticate unless the token comes along;
+ * /-/healthy, /-/ready and /metrics stay open. */
+static void test_http_checks_access_first(void **state)
+{
+    (void)state;
+    char buf[4096];
+    assert_int_equal(request("POST /api/v1/admin/retrain?disk=all HTTP/1.1\r\nHost: x\r\n\r\n",
+                             buf, sizeof buf), 403);
+    assert_non_null(strstr(buf, "--admin-open"));
+    assert_null(strstr(buf, "WWW-Authenticate"));
+    teardown(NULL);
+    test_cfg(64);
+    snprintf(cfg.bearer_token, sizeof cfg.bearer_token, "unit-token");
+    assert_int_equal(start_cfg(), 0);
+    static const char *const closed[] = {
+        "POST /api/v1/write", "POST /api/v1/read", "GET /api/v1/store?metric=x",
+        "POST /api/v1/admin/retrain?disk=all", "GET /api/v1/write"};
+    char req[512];
+    for (size_t i = 0; i < sizeof closed / sizeof closed[0]; i++) {
+        snprintf(req, sizeof req, "%s HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+                 closed[i]);
+        assert_int_equal(request(req, buf, sizeof buf), 401);
+        assert_non_null(strstr(buf, "WWW-Authenticate: Bearer realm=\"metrics-ai\""));
+        snprintf(req, sizeof req, "%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n"
+                 "Content-Length: 0\r\n\r\n", closed[i]);
+        assert_int_equal(request(req, buf, sizeof buf), 401);
+        assert_non_null(strstr(buf, "invalid credentials"));
+    }
+    /* with the token the request goes on to the handler: 415 for JSON, 405 for GET */
+    assert_int_equal(request("POST /api/v1/write HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                             "unit-token\r\nContent-Type: application/json\r\nContent-Length: "
+                             "2\r\n\r\n{}", buf, sizeof buf), 415);
+    assert_int_equal(request("GET /api/v1/write HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                             "unit-token\r\n\r\n", buf, sizeof buf), 405);
+    assert_int_equal(request("GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf), 200);
+    assert_int_equal(request("GET /-/ready HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf), 200);
+    assert_int_equal(request("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf), 200);
+    teardown(NULL);
+    cfg.auth_metrics = 1;
+    assert_int_equal(start_cfg(), 0);
+    assert_int_equal(request("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf), 401);
+    assert_int_equal(request("GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                             "unit-token\r\n\r\n", buf, sizeof buf), 200);
+    assert_int_equal(request("GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf), 200);
+    teardown(NULL);
+    assert_int_equal(start(64), 0);
+}
+
+/* --max-samples-per-request: 413 naming the limit, and nothing stored. */
+static void test_http_limits_samples_per_request(void **state)
+{
+    (void)state;
+    teardown(NULL);
+    test_cfg(64);
+    cfg.max_samples_per_request = 1;
+    assert_int_equal(start_cfg(), 0);
+    /* WriteRequest{timeseries{labels{__name__=k} samples{1,1ms} samples{1,2ms}}} */
+    uint8_t raw[64];
+    size_t n = 0;
+    const uint8_t label[] = {0x0a, 0x0d, 0x0a, 0x08, '_', '_', 'n', 'a', 'm', 'e', '_', '_',
+                             0x12, 0x01, 'k'};
+    raw[n++] = 0x0a;
+    raw[n++] = (uint8_t)(sizeof label + 2 * 13);
+    memcpy(raw + n, label, sizeof label);
+    n += sizeof label;
+    for (int i = 1; i <= 2; i++) {
+        double v = 1.0;
+        raw[n++] = 0x12;
+        raw[n++] = 0x0b;
+        raw[n++] = 0x09;
+        memcpy(raw + n, &v, 8);
+        n += 8;
+        raw[n++] = 0x10;
+        raw[n++] = (uint8_t)i;
+    }
+    char body[128];
+    size_t blen = sizeof body;
+    assert_int_equal(snappy_compress((const char *)raw, n, body, &blen), SNAPPY_OK);
+    char req[512], buf[4096];
+    int hl = snprintf(req, sizeof req, "POST /api/v1/write HTTP/1.1\r\nHost: x\r\n"
+                      "Content-Type: application/x-protobuf\r\nContent-Encoding: snappy\r\n"
+                      "Content-Length: %zu\r\n\r\n", blen);
+    memcpy(req + hl, body, blen);
+    int fd = connect_server();
+    assert_int_equal(roundtrip(fd, req, (size_t)hl + blen, buf, sizeof buf), 413);
+    close(fd);
+    assert_non_null(strstr(buf, "more than 1 samples in one request"));
+    store_stats s;
+    store_get_stats(st, &s);
+    assert_int_equal(s.series, 0);
+    teardown(NULL);
+    assert_int_equal(start(64), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +429,8 @@ int main(void)
         cmocka_unit_test(test_http_keeps_alive_across_writes),
         cmocka_unit_test(test_http_answers_503_with_retry_after_over_inflight_limit),
         cmocka_unit_test(test_http_serves_plots),
+        cmocka_unit_test(test_http_checks_access_first),
+        cmocka_unit_test(test_http_limits_samples_per_request),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     write_worker_release();
