@@ -203,7 +203,7 @@ static void load(trace *tr, double step_s)
 {
     FILE *f = fopen(tr->file, "r");
     if (!f)
-        die(strerror(errno), tr->file);
+        die(tr->file, strerror(errno));
     static double t[MAX_ROWS], y[MAX_ROWS];
     size_t n = 0, skipped = 0, line = 0;
     char ln[256];

@@ -123,6 +123,8 @@ scrape_configs:
 remote_write:
   - url: $MAI/api/v1/write
     queue_config: {batch_send_deadline: 5s}
+    # metrics-ai's own series stay in Prometheus (for graphs), not sent back to be forecast
+    write_relabel_configs: [{source_labels: [job], regex: metrics-ai, action: drop}]
     metadata_config: {send: true}
 EOF
 

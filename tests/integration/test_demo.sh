@@ -6,7 +6,7 @@
 # interactive mode in its own process group, stopped as Ctrl-C stops it (SIGINT to the group):
 # the replayed series' forecasts and the local node's remote-written series arrive first, and
 # afterwards no process of the group is left. Waits are bounded (60 s each).
-# shellcheck disable=SC2016  # check takes expressions evaluated later, in single quotes
+# shellcheck disable=SC2016,SC2034  # check takes expressions (using rc) evaluated later, in single quotes
 set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -62,6 +62,15 @@ node_arrived() {
 }
 wait_until 40 node_arrived
 check "the local node_exporter's series arrive through Prometheus' remote_write" 'node_arrived'
+check "the replayed CPU series' forecasts are ratios in [0, 1]" \
+    'metric_lines "$MAI/metrics" metrics_ai_forecast | grep "demo-node:9100.*host_cpu" |
+     awk "{ n++; if (\$2 < 0 || \$2 > 1) bad++ } END { exit !(n == 4 && !bad) }"'
+store_count() {
+    curl -fsS --max-time 5 "$MAI/api/v1/store?metric=$1&points=1" 2>/dev/null |
+        python3 -c 'import json, sys; print(len(json.load(sys.stdin)["data"]["series"]))'
+}
+check "Prometheus does not send metrics-ai's own series back (write_relabel_configs): no metrics_ai_build_info stored" \
+    '[ "$(store_count metrics_ai_build_info)" = 0 ] && [ "$(store_count node_load1)" = 1 ]'
 kill -INT -- "-$DEMO_PID"
 for ((i = 0; i < 300; i++)); do alive "$DEMO_PID" || break; sleep 0.1; done
 check "the demo exits within 30 s of SIGINT" '! alive "$DEMO_PID"'
