@@ -22,11 +22,13 @@
 #define MAX_ROWS 200000
 #define SEND_RETRIES 20
 
+
 typedef struct trace {
     const char *file;
     double scale;
     const char *lname[MAX_LABELS], *lvalue[MAX_LABELS];  /* [0] is __name__ */
     int nlabels;
+    char *owned[MAX_LABELS];    /* label names copied from the arguments, freed at exit */
     double *v;          /* grid values (NAN = gap) */
     size_t n;           /* grid points */
     int64_t t0_ms;      /* retimed time of grid point 0 */
@@ -330,7 +332,10 @@ int main(int argc, char **argv)
             const char *eq = strchr(v, '=');
             if (!eq || eq == v || t->nlabels == MAX_LABELS)
                 die("--label takes NAME=VALUE (at most 7 per series)", v);
-            t->lname[t->nlabels] = strndup(v, (size_t)(eq - v));
+            t->owned[t->nlabels] = strndup(v, (size_t)(eq - v));
+            if (!t->owned[t->nlabels])
+                die("out of memory", NULL);
+            t->lname[t->nlabels] = t->owned[t->nlabels];
             t->lvalue[t->nlabels] = eq + 1;
             t->nlabels++;
         } else {
@@ -417,7 +422,10 @@ int main(int argc, char **argv)
     }
     curl_easy_cleanup(h);
     curl_global_cleanup();
-    for (int s = 0; s < nt; s++)
+    for (int s = 0; s < nt; s++) {
         free(tr[s].v);
+        for (int i = 0; i < MAX_LABELS; i++)
+            free(tr[s].owned[i]);
+    }
     return 0;
 }

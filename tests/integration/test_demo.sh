@@ -65,6 +65,37 @@ check "the local node_exporter's series arrive through Prometheus' remote_write"
 check "the replayed CPU series' forecasts are ratios in [0, 1]" \
     'metric_lines "$MAI/metrics" metrics_ai_forecast | grep "demo-node:9100.*host_cpu" |
      awk "{ n++; if (\$2 < 0 || \$2 > 1) bad++ } END { exit !(n == 4 && !bad) }"'
+# The replayed CPU series as stored: at least the 18,716 history points (14 days at 60 s minus the
+# 24 h held back), its newest sample within two minutes of now, and its newest fine values equal
+# to the trace's rows / 100, linearly interpolated to 60 s, at the position where the history ends.
+# (The rings hold float32: compared to 1e-6.)
+replay_matches() {
+    curl -fsS --max-time 5 "$MAI/api/v1/store?metric=instance:metrics_ai_host_cpu:ratio&points=3" \
+        >"$IT_TMP/cpu-store.json" &&
+    python3 - "$IT_TMP/cpu-store.json" "$IT_ROOT/demo/data/nab_ec2_cpu_utilization_5f5533.csv" <<'PY'
+import csv, json, sys, time
+s = json.load(open(sys.argv[1]))["data"]["series"]
+assert len(s) == 1, f"{len(s)} series"
+s = s[0]
+rows = [(int(r[0]), float(r[1])) for r in list(csv.reader(open(sys.argv[2])))[1:]]
+grid = []
+for (t0, y0), (t1, y1) in zip(rows, rows[1:]):
+    for k in range(0, t1 - t0, 60):
+        grid.append((y0 + (y1 - y0) * k / (t1 - t0)) / 100)
+grid.append(rows[-1][1] / 100)
+hist = len(grid) - 24 * 60
+assert s["samples"] >= hist, f'{s["samples"]} samples stored, want >= {hist}'
+age = time.time() - s["last_timestamp_ms"] / 1000
+assert -60 <= age <= 120, f"newest sample {age:.0f} s old"
+got = s["fine"]["values"]
+live = s["samples"] - hist        # live points sent after the history
+want = grid[hist + live - 3: hist + live]
+assert all(abs(a - b) <= 1e-6 * max(1, abs(b)) for a, b in zip(got, want)) and len(got) == 3, f"stored {got}, trace {want}"
+print(f"  stored {s['samples']} samples, newest {age:.0f} s old, last values {got}")
+PY
+}
+check "the replayed CPU series is the trace: retimed to end now, scaled to a ratio, interpolated to 60 s" \
+    'replay_matches'
 store_count() {
     curl -fsS --max-time 5 "$MAI/api/v1/store?metric=$1&points=1" 2>/dev/null |
         python3 -c 'import json, sys; print(len(json.load(sys.stdin)["data"]["series"]))'
