@@ -55,7 +55,7 @@ deps:
 # The embedded demo: metrics-ai, node_exporter and Prometheus on loopback, a bundled real trace
 # replayed into it (demo/run.sh; Ctrl-C stops everything). ARGS="..." adds metrics-ai flags.
 run:
-	$(Q).ci/install-deps.sh
+	$(Q)FOR_DEMO=1 .ci/install-deps.sh
 	$(Q)$(MAKE) --no-print-directory -j$$(nproc) all build/replay
 	$(Q)demo/run.sh $(ARGS)
 

@@ -6,8 +6,16 @@ BUILD_PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev lib
   libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev libopenblas-dev liblapacke-dev libcairo2-dev
   libpng-dev zlib1g-dev libcmocka-dev curl clang libclang-rt-14-dev python3-pandas"
 STACK_PKGS="prometheus prometheus-node-exporter victoria-metrics prometheus-pushgateway"
+# Of BUILD_PKGS, what only the tests, fuzzing and benchmarks need (not `make all`, not the image).
+TEST_ONLY_PKGS="libcmocka-dev curl clang libclang-rt-14-dev python3-pandas"
+# FOR_DEMO=1 (make run): what `make all` needs, and what demo/run.sh starts and polls with.
+DEMO_PKGS="prometheus prometheus-node-exporter curl"
 want="$BUILD_PKGS"
 [ "${WITH_STACK:-1}" = 1 ] && want="$want $STACK_PKGS"
+if [ "${FOR_DEMO:-0}" = 1 ]; then
+  want="$DEMO_PKGS"
+  for p in $BUILD_PKGS; do case " $TEST_ONLY_PKGS " in *" $p "*) ;; *) want="$want $p" ;; esac; done
+fi
 missing=""
 for p in $want; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # tests/integration/dockerfile_check.py -- static check that the Dockerfile is in step with the
 # build: its build stage apt-installs every package of .ci/install-deps.sh's BUILD_PKGS that
-# `make all` needs, its runtime stage the runtime library of every -dev package among them, and
-# the image is the one documented (Debian bookworm stages, non-root numeric USER, EXPOSE 9201,
+# `make all` needs (all but its TEST_ONLY_PKGS), its runtime stage the runtime library of every
+# -dev package among them, and the image is the one documented (Debian bookworm stages, non-root numeric USER, EXPOSE 9201,
 # MODEL_FILES_DIR and FORECAST_PLOTS_DIR under a VOLUME, make targets that exist). With --binary
 # and dpkg on the machine it also checks the tables below against the installed packages: each
 # pkg-config name's .pc file belongs to its -dev package, and each library the binary links
@@ -16,14 +16,6 @@ import shlex
 import subprocess
 import sys
 
-# BUILD_PKGS entries that only the tests, fuzzing and benchmarks need, not `make all`.
-TEST_ONLY = {
-    "libcmocka-dev": "unit tests",
-    "curl": "integration tests",
-    "clang": "fuzzing (libFuzzer)",
-    "libclang-rt-14-dev": "fuzzing (libFuzzer runtime)",
-    "python3-pandas": "integration tests (trace import)",
-}
 # The Makefile's PKGS (pkg-config names) -> the Debian -dev package that provides them.
 PC_DEV = {
     "libprotobuf-c": "libprotobuf-c-dev",
@@ -110,10 +102,11 @@ def apt_installs(stage):
     return pkgs, runs
 
 
-def build_pkgs(path):
-    m = re.search(r'^BUILD_PKGS="([^"]*)"', open(path).read(), re.M)
+def shell_list(path, var):
+    """The words of VAR="..." in a shell script (may span lines)."""
+    m = re.search(r"^" + var + r'="([^"]*)"', open(path).read(), re.M)
     if not m:
-        problem(f"{path}: no BUILD_PKGS=\"...\"")
+        problem(f"{path}: no {var}=\"...\"")
         return []
     return m.group(1).split()
 
@@ -193,7 +186,11 @@ def main(argv):
         return 2
     dockerfile, deps, makefile = args
     stages = parse_dockerfile(dockerfile)
-    bpkgs = build_pkgs(deps)
+    bpkgs = shell_list(deps, "BUILD_PKGS")
+    # BUILD_PKGS entries only the tests, fuzzing and benchmarks need (not `make all`)
+    test_only = set(shell_list(deps, "TEST_ONLY_PKGS"))
+    for p in test_only - set(bpkgs):
+        problem(f"TEST_ONLY_PKGS has {p}, which BUILD_PKGS does not list")
     mk_pkgs, targets = makefile_info(makefile)
     if len(stages) < 2:
         problem(f"{len(stages)} stage(s): want a build stage and a runtime stage")
@@ -212,11 +209,13 @@ def main(argv):
 
     # The build stage: every BUILD_PKGS package `make all` needs; make targets that exist.
     for p in bpkgs:
-        if p not in TEST_ONLY and p not in build_apt:
+        if p not in test_only and p not in build_apt:
             problem(f"build stage lacks {p} (BUILD_PKGS in {deps})")
     for p in build_apt:
         if p not in bpkgs:
             problem(f"build stage installs {p}, which BUILD_PKGS in {deps} does not list")
+        elif p in test_only:
+            problem(f"build stage installs {p}, a test-only package (TEST_ONLY_PKGS)")
     for pc in mk_pkgs:
         if pc not in PC_DEV:
             problem(f"Makefile PKGS has {pc}: add its -dev package to PC_DEV in {argv[0]}")
@@ -237,7 +236,7 @@ def main(argv):
 
     # The runtime stage: the runtime library of every -dev package.
     for p in bpkgs:
-        if p in TEST_ONLY or not p.endswith("-dev"):
+        if p in test_only or not p.endswith("-dev"):
             continue
         if p not in DEV_RUNTIME:
             problem(f"{p} has no runtime package in DEV_RUNTIME of {argv[0]}")

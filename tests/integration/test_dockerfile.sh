@@ -47,6 +47,9 @@ check "fails when BUILD_PKGS gains a -dev package the Dockerfile does not instal
 mutate new-pc Makefile 's/^PKGS    := /PKGS    := yaml-0.1 /'
 check "fails when the Makefile's PKGS gains a library without a -dev mapping" \
     'drift new-pc "Makefile PKGS has yaml-0.1"'
+mutate test-pkg Dockerfile '0,/build-essential/s/build-essential/build-essential libcmocka-dev/'
+check "fails when the build stage installs a test-only package" \
+    'drift test-pkg "build stage installs libcmocka-dev, a test-only package"'
 mutate root Dockerfile 's/^USER 10001:10001$/USER root/'
 check "fails when the image runs as root" 'drift root "USER root: want a fixed non-zero numeric uid"'
 mutate volume Dockerfile 's#^VOLUME .*#VOLUME ["/data"]#'
