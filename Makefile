@@ -1,6 +1,8 @@
 # metrics-ai -- build, tests and benchmarks (GNU make + pkg-config).
 # make            build ./metrics-ai
-# make run        install missing build packages, build, start on :9201 (ARGS="..." adds flags)
+# make run        install missing packages, build, start the demo (metrics-ai + node_exporter +
+#                 Prometheus on loopback, a bundled trace replayed); Ctrl-C stops it all
+# make serve      install missing build packages, build, start the bare service on :9201 (ARGS="...")
 # make test       install missing Debian packages, run unit tests (plain and ASan+UBSan) and
 #                 integration tests against real Prometheus and node_exporter
 # make bench      ingest benchmark at 10k and 100k series
@@ -42,7 +44,7 @@ UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 OBJ       = $(patsubst %.c,build/obj/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%))
 SAN_OBJ   = $(patsubst %.c,build/san/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%))
 
-.PHONY: all deps run test unit unit-plain unit-san integration bench bench-compare bench-models bench-plots clean \
+.PHONY: all deps run serve test unit unit-plain unit-san integration bench bench-compare bench-models bench-plots clean \
         bench-snapshot chart-rules chart-tools \
         check-includes fuzz fuzz-short
 all: metrics-ai
@@ -50,11 +52,23 @@ all: metrics-ai
 deps:
 	$(Q).ci/install-deps.sh
 
-# The service on its embedded defaults (port 9201, every setting at its default).
+# The embedded demo: metrics-ai, node_exporter and Prometheus on loopback, a bundled real trace
+# replayed into it (demo/run.sh; Ctrl-C stops everything). ARGS="..." adds metrics-ai flags.
 run:
+	$(Q)FOR_DEMO=1 .ci/install-deps.sh
+	$(Q)$(MAKE) --no-print-directory -j$$(nproc) all build/replay
+	$(Q)demo/run.sh $(ARGS)
+
+# The bare service on its embedded defaults (port 9201, every setting at its default).
+serve:
 	$(Q)WITH_STACK=0 .ci/install-deps.sh
 	$(Q)$(MAKE) --no-print-directory all
 	./metrics-ai $(ARGS)
+
+# The demo's trace replayer (remote write 1.0 client).
+build/replay: demo/replay.c
+	@mkdir -p build
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
 build/gen/%.pb-c.c build/gen/%.pb-c.h: proto/%.proto
 	@mkdir -p build/gen
@@ -102,7 +116,7 @@ build/rwload: tests/bench/rwload.c
 	@mkdir -p build
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
-integration: metrics-ai build/rwload
+integration: metrics-ai build/rwload build/replay
 	$(Q)tests/integration/run.sh
 
 # The Helm chart's recording rules, generated from the built-in signal catalogue (test_chart.sh
