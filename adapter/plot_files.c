@@ -14,26 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static void put(expo_buf *b, const char *s)
-{
-    expo_append(b, s, strlen(s));
-}
-
-/* HTML text or attribute value. */
-static void esc(expo_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': put(b, "&amp;"); break;
-        case '<': put(b, "&lt;"); break;
-        case '>': put(b, "&gt;"); break;
-        case '"': put(b, "&quot;"); break;
-        case '\'': put(b, "&#39;"); break;
-        default: expo_append(b, s, 1);
-        }
-    }
-}
-
 /* URL path segment: unreserved bytes as they are, the rest %XX. */
 static void url_esc(expo_buf *b, const char *s)
 {
@@ -150,30 +130,30 @@ int plot_files_index(const char *dir, const char *href_base, expo_buf *out)
     }
     if (n > 1)
         qsort(e, n, sizeof *e, by_name);
-    put(out, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>metrics-ai plots"
+    expo_puts(out, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>metrics-ai plots"
              "</title></head>\n<body>\n<h1>Forecast plots</h1>\n");
     if (!d)
-        put(out, "<p>No plots written yet.</p>\n");
+        expo_puts(out, "<p>No plots written yet.</p>\n");
     else
         expo_printf(out, "<p>%zu file%s.</p>\n", n, n == 1 ? "" : "s");
     if (n) {
-        put(out, "<table>\n<tr><th>file</th><th>bytes</th><th>modified (UTC)</th></tr>\n");
+        expo_puts(out, "<table>\n<tr><th>file</th><th>bytes</th><th>modified (UTC)</th></tr>\n");
         for (size_t i = 0; i < n; i++) {
             struct tm tm;
             char when[32] = "";
             if (gmtime_r(&e[i].mtime, &tm))
                 strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-            put(out, "<tr><td><a href=\"");
-            esc(out, href_base);
+            expo_puts(out, "<tr><td><a href=\"");
+            expo_html(out, href_base);
             url_esc(out, e[i].name);
-            put(out, "\">");
-            esc(out, e[i].name);
+            expo_puts(out, "\">");
+            expo_html(out, e[i].name);
             expo_printf(out, "</a></td><td>%llu</td><td>%s</td></tr>\n",
                         (unsigned long long)e[i].size, when);
         }
-        put(out, "</table>\n");
+        expo_puts(out, "</table>\n");
     }
-    put(out, "<p><a href=\"/\">status</a></p>\n</body></html>\n");
+    expo_puts(out, "<p><a href=\"/\">status</a></p>\n</body></html>\n");
     for (size_t i = 0; i < n; i++)
         free(e[i].name);
     free(e);

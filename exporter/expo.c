@@ -82,7 +82,7 @@ void expo_append(expo_buf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
-static void expo_puts(expo_buf *b, const char *s)
+void expo_puts(expo_buf *b, const char *s)
 {
     expo_append(b, s, strlen(s));
 }
@@ -244,4 +244,18 @@ size_t expo_format_double(char out[32], double v)
         return 3;
     }
     return expo_c_decimal_point(out, (size_t)n);
+}
+
+void expo_html(expo_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': expo_puts(b, "&amp;"); break;
+        case '<': expo_puts(b, "&lt;"); break;
+        case '>': expo_puts(b, "&gt;"); break;
+        case '"': expo_puts(b, "&quot;"); break;
+        case '\'': expo_puts(b, "&#39;"); break;
+        default: expo_append(b, s, 1);
+        }
+    }
 }

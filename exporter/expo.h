@@ -41,6 +41,10 @@ void expo_sample2(expo_buf *b, const char *name, const expo_label *labels, size_
  * the length written to out (out has room for 32 bytes). */
 size_t expo_format_double(char out[32], double v);
 
+/* Appends a NUL-terminated string; and one escaped as HTML text or attribute value (& < > " '). */
+void expo_puts(expo_buf *b, const char *s);
+void expo_html(expo_buf *b, const char *s);
+
 /* Raw append; printf-style helper. */
 void expo_append(expo_buf *b, const char *s, size_t n);
 void expo_printf(expo_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "exporter/atomic_file.h"
 #include "exporter/plot.h"
 
 #define NAME_PART 96                /* bytes kept of each sanitised name part */
@@ -65,35 +66,6 @@ void plot_set_ensemble_name(const char *signal, const char *node, char *buf, siz
     plot_sanitize(node, n, sizeof n);
     plot_sanitize(signal, s, sizeof s);
     snprintf(buf, len, "%s_%s_layer_forecast.png", s, n);
-}
-
-/* mkdir -p */
-static int mkdirs(const char *dir)
-{
-    char p[MAI_CONFIG_PATH_MAX];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof p) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(p, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (p[i] != '/' && p[i] != '\0')
-            continue;
-        char c = p[i];
-        p[i] = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST)
-            return -1;
-        p[i] = c;
-    }
-    struct stat st;
-    if (stat(dir, &st) != 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
 }
 
 typedef struct run {
@@ -333,7 +305,7 @@ int plot_set_write(const plot_set_cfg *cfg, const plot_set_in *in, plot_set_stat
         rc = -1;
         goto out;
     }
-    if (mkdirs(cfg->dir) != 0) {
+    if (atomic_mkdirs(cfg->dir) != 0) {
         if (err && errlen)
             snprintf(err, errlen, "plots: cannot create directory %s: %s", cfg->dir,
                      strerror(errno));

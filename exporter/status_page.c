@@ -11,26 +11,6 @@
 
 #define ROWS_MAX 50     /* rows shown per alert table */
 
-static void put(expo_buf *b, const char *s)
-{
-    expo_append(b, s, strlen(s));
-}
-
-/* HTML text or attribute value. */
-static void esc(expo_buf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': put(b, "&amp;"); break;
-        case '<': put(b, "&lt;"); break;
-        case '>': put(b, "&gt;"); break;
-        case '"': put(b, "&quot;"); break;
-        case '\'': put(b, "&#39;"); break;
-        default: expo_append(b, s, 1);
-        }
-    }
-}
-
 static const char *label(const result_row *row, const char *name)
 {
     for (uint32_t i = 0; i < row->nlabels; i++)
@@ -53,7 +33,7 @@ static const char *instance(const result_row *row)
 static void num(expo_buf *b, double v)
 {
     if (isnan(v))
-        put(b, "-");
+        expo_puts(b, "-");
     else
         expo_printf(b, "%.3g", v);
 }
@@ -64,17 +44,17 @@ static void table_head(expo_buf *b, const char *id, const char *title, uint64_t 
     expo_printf(b, "<h2 id=\"%s\">%s: %llu</h2>\n", id, title, (unsigned long long)total);
     if (!total)
         return;
-    put(b, "<table><tr>");
+    expo_puts(b, "<table><tr>");
     for (int i = 0; i < ncols; i++)
         expo_printf(b, "<th>%s</th>", cols[i]);
-    put(b, "</tr>\n");
+    expo_puts(b, "</tr>\n");
 }
 
 static void table_end(expo_buf *b, uint64_t total, uint64_t shown)
 {
     if (!total)
         return;
-    put(b, "</table>\n");
+    expo_puts(b, "</table>\n");
     if (total > shown)
         expo_printf(b, "<p>&hellip; %llu more</p>\n", (unsigned long long)(total - shown));
 }
@@ -94,10 +74,10 @@ static void disk_alerts(expo_buf *b, const results *r)
         shown++;
         const char *name = eta_alert_name(d->level);
         expo_printf(b, "<tr class=\"%s\"><td>", name);
-        esc(b, d->instance);
-        put(b, "</td><td>");
-        esc(b, d->mountpoint);
-        put(b, "</td><td>");
+        expo_html(b, d->instance);
+        expo_puts(b, "</td><td>");
+        expo_html(b, d->mountpoint);
+        expo_puts(b, "</td><td>");
         num(b, d->current_pct);
         expo_printf(b, "</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%s</td></tr>\n", d->days,
                     d->lin, d->pro, name);
@@ -118,19 +98,19 @@ static void crisis(expo_buf *b, const results *r)
             (strcmp(row->layer, "io") != 0 && strcmp(row->layer, "net") != 0))
             continue;
         shown++;
-        put(b, "<tr class=\"WARNING\"><td>");
-        esc(b, instance(row));
-        put(b, "</td><td>");
-        esc(b, row->signal);
-        put(b, "</td><td>");
-        esc(b, where(row));
-        put(b, "</td><td>");
+        expo_puts(b, "<tr class=\"WARNING\"><td>");
+        expo_html(b, instance(row));
+        expo_puts(b, "</td><td>");
+        expo_html(b, row->signal);
+        expo_puts(b, "</td><td>");
+        expo_html(b, where(row));
+        expo_puts(b, "</td><td>");
         num(b, row->current);
-        put(b, "</td><td>");
+        expo_puts(b, "</td><td>");
         num(b, row->threshold);
-        put(b, "</td><td>");
+        expo_puts(b, "</td><td>");
         expo_printf(b, "%.1f", eta_days_seed(row->eta[0]));
-        put(b, "</td></tr>\n");
+        expo_puts(b, "</td></tr>\n");
     }
     table_end(b, r->io_network_crisis, shown);
 }
@@ -148,16 +128,16 @@ static void anomalies(expo_buf *b, const results *r, int golden)
             continue;
         shown++;
         expo_printf(b, "<tr class=\"%s\"><td>", row->anomaly >= 0.99 ? "CRITICAL" : "WARNING");
-        esc(b, instance(row));
-        put(b, "</td><td>");
-        esc(b, row->signal);
-        put(b, "</td><td>");
-        esc(b, where(row));
-        put(b, "</td><td>");
+        expo_html(b, instance(row));
+        expo_puts(b, "</td><td>");
+        expo_html(b, row->signal);
+        expo_puts(b, "</td><td>");
+        expo_html(b, where(row));
+        expo_puts(b, "</td><td>");
         num(b, row->current);
-        put(b, "</td><td>");
+        expo_puts(b, "</td><td>");
         num(b, row->anomaly);
-        put(b, "</td></tr>\n");
+        expo_puts(b, "</td></tr>\n");
     }
     table_end(b, total, shown);
 }
@@ -180,22 +160,22 @@ static void nodes(expo_buf *b, const results *r, int pressure)
         shown++;
         const char *sev = pressure || nd->severity < 2 ? "WARNING" : "CRITICAL";
         expo_printf(b, "<tr class=\"%s\"><td>", sev);
-        esc(b, nd->display);
+        expo_html(b, nd->display);
         for (int k = 0; k < (pressure ? 2 : 4); k++) {
-            put(b, "</td><td>");
+            expo_puts(b, "</td><td>");
             num(b, nd->value[k]);
         }
         if (!pressure) {
-            put(b, "</td><td>");
+            expo_puts(b, "</td><td>");
             num(b, nd->score);
         }
         expo_printf(b, "</td><td>%s</td>", sev);
         if (!pressure) {
-            put(b, "<td>");
-            esc(b, nd->kind);
-            put(b, "</td>");
+            expo_puts(b, "<td>");
+            expo_html(b, nd->kind);
+            expo_puts(b, "</td>");
         }
-        put(b, "</tr>\n");
+        expo_puts(b, "</tr>\n");
     }
     table_end(b, total, shown);
 }
@@ -210,7 +190,7 @@ static const char STYLE[] =
 
 void status_page_write(expo_buf *b, const results *r, const status_store *s)
 {
-    put(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    expo_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
     if (s->refresh_s > 0)
         expo_printf(b, "<meta http-equiv=\"refresh\" content=\"%d\">", s->refresh_s);
     expo_printf(b, "<title>metrics-ai</title><style>%s</style></head><body>\n", STYLE);
@@ -229,9 +209,9 @@ void status_page_write(expo_buf *b, const results *r, const status_store *s)
                     (unsigned long long)r->cycles, r->cycle_seconds,
                     (unsigned long long)r->fits);
     } else {
-        put(b, "<dt>models</dt><dd id=\"models\">waiting for the first cycle</dd>");
+        expo_puts(b, "<dt>models</dt><dd id=\"models\">waiting for the first cycle</dd>");
     }
-    put(b, "</dl>\n");
+    expo_puts(b, "</dl>\n");
     if (r) {
         uint64_t flagged = 0, pressure = 0;
         for (size_t i = 0; i < r->nnodes; i++) {
@@ -258,16 +238,16 @@ void status_page_write(expo_buf *b, const results *r, const status_store *s)
         nodes(b, r, 0);
         nodes(b, r, 1);
     }
-    put(b, "<h2>Links</h2>\n<ul><li><a href=\"/metrics\">/metrics</a>: forecasts, "
+    expo_puts(b, "<h2>Links</h2>\n<ul><li><a href=\"/metrics\">/metrics</a>: forecasts, "
                    "anomaly scores, times to threshold, alert counts and self-metrics</li>"
                    "<li><a href=\"/api/v1/store?metric=up\">/api/v1/store?metric=NAME</a>: what "
                    "the store holds for one metric</li>");
     if (s->plots_href) {
-        put(b, "<li><a href=\"");
-        esc(b, s->plots_href);
-        put(b, "\">plots and reports</a></li>");
+        expo_puts(b, "<li><a href=\"");
+        expo_html(b, s->plots_href);
+        expo_puts(b, "\">plots and reports</a></li>");
     }
-    put(b, "<li><a href=\"/-/healthy\">/-/healthy</a>, <a href=\"/-/ready\">/-/ready"
+    expo_puts(b, "<li><a href=\"/-/healthy\">/-/healthy</a>, <a href=\"/-/ready\">/-/ready"
                    "</a></li></ul>\n<p>Remote write: <code>POST /api/v1/write</code> (1.0 and "
                    "2.0). Remote read: <code>POST /api/v1/read</code> (stored series, and the "
                    "forecast curves as <code>metrics_ai_forecast_curve</code>). Selective retraining: <code>POST /api/v1/admin/retrain?disk=LIST&amp;"

@@ -240,3 +240,30 @@ for s in r:
 
 # prom_value BASE_URL EXPR: the value of the first result of an instant query, or nothing.
 prom_value() { prom_query "$1" "$2" | head -n 1 | awk '{ print $NF }'; }
+
+# start_vm NAME [FLAG...]: Debian's victoria-metrics on a free loopback port with temp storage,
+# ready; sets VM_PID and VM (its base URL). latencyOffset 0: VM otherwise hides the newest 30 s,
+# and the test traces end now. Returns non-zero (log shown) when it does not come up.
+start_vm() {
+    local name=$1 port
+    shift
+    port=$(free_port) || return 1
+    VM=http://127.0.0.1:$port
+    start_proc "$name" "${VM_BIN:-/usr/bin/victoria-metrics}" -httpListenAddr="127.0.0.1:$port" \
+        -storageDataPath="$IT_TMP/$name-data" -loggerLevel=ERROR -search.latencyOffset=0s \
+        -search.disableCache -http.maxGracefulShutdownDuration=1s "$@"
+    VM_PID=$BG_PID
+    wait_http "$VM/health" "$VM_PID" 20 || { show_log "$name"; return 1; }
+}
+
+# need_traces TEST: SHARED and SERIES (../shared/data/series); fails the test when they or
+# victoria-metrics are missing.
+need_traces() {
+    SHARED=${SHARED_DIR:-$IT_ROOT/../shared}
+    SERIES=$SHARED/data/series
+    if [ ! -x "${VM_BIN:-/usr/bin/victoria-metrics}" ] || [ ! -d "$SERIES" ]; then
+        check "victoria-metrics and the shared traces ($SERIES) are present" false
+        finish "$1"
+        exit 1
+    fi
+}

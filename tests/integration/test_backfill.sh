@@ -12,27 +12,13 @@ set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-SHARED=${SHARED_DIR:-$IT_ROOT/../shared}
-SERIES=$SHARED/data/series
-VM_BIN=${VM_BIN:-/usr/bin/victoria-metrics}
-if [ ! -x "$VM_BIN" ] || [ ! -d "$SERIES" ]; then
-    check "victoria-metrics ($VM_BIN) and the shared traces ($SERIES) are present" false
-    finish test_backfill
-    exit 1
-fi
+need_traces test_backfill
 
 STEP=300
 HOURS=48
 
 # ---- victoria-metrics with the traces --------------------------------------------------------
-VM_PORT=$(free_port) || exit 1
-VM=http://127.0.0.1:$VM_PORT
-# latencyOffset 0: VM otherwise hides the newest 30 s, and the traces end now
-start_proc vm "$VM_BIN" -httpListenAddr="127.0.0.1:$VM_PORT" -storageDataPath="$IT_TMP/vm" \
-    -loggerLevel=ERROR -search.latencyOffset=0s -search.disableCache \
-    -http.maxGracefulShutdownDuration=1s
-VM_PID=$BG_PID
-wait_http "$VM/health" "$VM_PID" 20 || { show_log vm; exit 1; }
+start_vm vm || exit 1
 
 # trace_import.py (beside this script) writes the import and the expected points.
 NOW=$(date +%s)
@@ -125,13 +111,9 @@ done
 stop_proc "$MAI_PID"
 
 # ---- a server with a lower points-per-series limit: refused ranges are asked again, halved ----
-VM2_PORT=$(free_port) || exit 1
-VM2=http://127.0.0.1:$VM2_PORT
-start_proc vm-limited "$VM_BIN" -httpListenAddr="127.0.0.1:$VM2_PORT" -storageDataPath="$IT_TMP/vm2" \
-    -loggerLevel=ERROR -search.latencyOffset=0s -search.disableCache \
-    -http.maxGracefulShutdownDuration=1s -search.maxPointsPerTimeseries=200
-VM2_PID=$BG_PID
-wait_http "$VM2/health" "$VM2_PID" 20 || { show_log vm-limited; exit 1; }
+VM1=$VM VM1_PID=$VM_PID
+start_vm vm-limited -search.maxPointsPerTimeseries=200 || exit 1
+VM2=$VM VM2_PID=$VM_PID VM=$VM1 VM_PID=$VM1_PID
 curl -fsS --max-time 30 --data-binary "@$IT_TMP/import.txt" "$VM2/api/v1/import/prometheus"
 curl -fsS --max-time 10 -o /dev/null "$VM2/internal/force_flush"
 L_PORT=$(free_port) || exit 1

@@ -16,24 +16,11 @@ set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-SHARED=${SHARED_DIR:-$IT_ROOT/../shared}
-SERIES=$SHARED/data/series
-VM_BIN=${VM_BIN:-/usr/bin/victoria-metrics}
-if [ ! -x "$VM_BIN" ] || [ ! -d "$SERIES" ]; then
-    check "victoria-metrics ($VM_BIN) and the shared traces ($SERIES) are present" false
-    finish test_training
-    exit 1
-fi
+need_traces test_training
 STEP=300
 HOURS=48
 
-VM_PORT=$(free_port) || exit 1
-VM=http://127.0.0.1:$VM_PORT
-start_proc vm "$VM_BIN" -httpListenAddr="127.0.0.1:$VM_PORT" -storageDataPath="$IT_TMP/vm" \
-    -loggerLevel=ERROR -search.latencyOffset=0s -search.disableCache \
-    -http.maxGracefulShutdownDuration=1s
-VM_PID=$BG_PID
-wait_http "$VM/health" "$VM_PID" 20 || { show_log vm; exit 1; }
+start_vm vm || exit 1
 NOW=$(date +%s)
 END=$(( (NOW / STEP + 2) * STEP ))
 ROWS=$(( HOURS * 3600 / STEP ))
