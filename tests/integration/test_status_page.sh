@@ -6,7 +6,7 @@
 # Checks: the DOM Chromium built (--dump-dom) shows the counts, the alert summary and the
 # CRITICAL disk row of host02; the screenshot is a PNG of the window size that is not blank (many
 # colours, and the alert rows' tints present). Bounded: about 40 s.
-# shellcheck disable=SC2016  # check/wait_until evaluate single-quoted expressions later
+# shellcheck disable=SC2016,SC2034  # check/wait_until evaluate single-quoted expressions later
 set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
