@@ -20,6 +20,7 @@ enum selfstats_reject {
     REJ_LABEL_TOO_LONG,
     REJ_BAD_SYMBOL_REF,
     REJ_SAMPLES_AND_HISTOGRAMS,
+    REJ_INVALID_UTF8,
     REJ__COUNT
 };
 

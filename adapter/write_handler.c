@@ -239,6 +239,7 @@ static const int invalid_to_reject[RW_INVALID__COUNT] = {
     [RW_INVALID_LABEL_TOO_LONG] = REJ_LABEL_TOO_LONG,
     [RW_INVALID_BAD_REF] = REJ_BAD_SYMBOL_REF,
     [RW_INVALID_MIXED] = REJ_SAMPLES_AND_HISTOGRAMS,
+    [RW_INVALID_BAD_UTF8] = REJ_INVALID_UTF8,
 };
 
 /* Counts per reason and builds the 400 text when anything was not written. */
