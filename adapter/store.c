@@ -456,6 +456,10 @@ static void append(store *s, shard *sh, series *se, const rw_sample *sm, uint32_
         recheck_kind(s, se, gen);
     for (uint32_t i = 0; i < n; i++) {
         int64_t t = sm[i].t_ms;
+        if (t > STORE_MAX_ABS_TS_MS || t < -STORE_MAX_ABS_TS_MS) {
+            res->bad_timestamp++;
+            continue;
+        }
         uint64_t bits = mai_double_bits(sm[i].v);
         if (se->last_t_ms != INT64_MIN && t <= se->last_t_ms) {
             if (t == se->last_t_ms && bits == se->last_bits) {

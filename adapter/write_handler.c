@@ -253,6 +253,7 @@ static void account(const rw_request *req, const store_result *res, write_reply 
     selfstats_add(&st->samples_rejected[REJ_OUT_OF_ORDER], res->out_of_order);
     selfstats_add(&st->samples_rejected[REJ_DUPLICATE_TIMESTAMP], res->conflicts);
     selfstats_add(&st->samples_rejected[REJ_SERIES_LIMIT], res->series_limit);
+    selfstats_add(&st->samples_rejected[REJ_TIMESTAMP_RANGE], res->bad_timestamp);
     selfstats_add(&st->series_created, res->new_series);
     selfstats_add(&st->metadata_received, req->nmeta);
     uint64_t exemplars_ok = 0;
@@ -269,7 +270,8 @@ static void account(const rw_request *req, const store_result *res, write_reply 
     r->samples_written = res->accepted;
     r->histograms_written = 0;
     r->exemplars_written = exemplars_ok;
-    uint64_t lost = req->invalid_samples + res->out_of_order + res->conflicts + res->series_limit;
+    uint64_t lost = req->invalid_samples + res->out_of_order + res->conflicts + res->series_limit +
+                    res->bad_timestamp;
     if (lost == 0 && req->histograms == 0 && req->invalid_series == 0) {
         r->status = 204;
         return;
@@ -288,6 +290,8 @@ static void account(const rw_request *req, const store_result *res, write_reply 
          (unsigned long long)res->conflicts);
     PART(res->series_limit, "; %u new series refused: series limit reached (--max-series)",
          res->refused_series);
+    PART(res->bad_timestamp, "; %llu with a timestamp more than 2^53 ms from 1970",
+         (unsigned long long)res->bad_timestamp);
     PART(req->histograms, "; %llu native histograms dropped: not supported",
          (unsigned long long)req->histograms);
 #undef PART
