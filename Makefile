@@ -8,6 +8,8 @@
 # make bench-models   forecasting cost: update ns, state bytes, cycle time for 1k/10k series
 # make bench-plots    time to write every forecast plot for 100 series
 # make bench-snapshot snapshot write/restore time and file size for 10k and 100k series
+# make valgrind       the service under valgrind memcheck fed by rwload (VG_SECONDS, default 60)
+# make soak           10 minutes with real Prometheus: resident memory over time, error answers
 # make fuzz           libFuzzer on every tests/fuzz target for FUZZ_SECONDS each (default 300);
 #                     make test runs 10 s of each (fuzz-short)
 .DEFAULT_GOAL := all
@@ -112,6 +114,17 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory fuzz-short
+	$(Q)$(MAKE) --no-print-directory valgrind VG_SECONDS=15
+
+# The service under valgrind memcheck fed by rwload for VG_SECONDS (default 60), then SIGTERM:
+# fails on any memcheck error or leak (tests/leak/valgrind.sh).
+valgrind: metrics-ai build/rwload
+	$(Q)VG_SECONDS=$${VG_SECONDS:-60} tests/leak/valgrind.sh
+
+# A bounded soak with real Prometheus at steady load: resident memory over time and error
+# answers (SOAK_MINUTES, default 10; not part of make test).
+soak: metrics-ai
+	$(Q)SOAK_MINUTES=$${SOAK_MINUTES:-10} tests/soak/soak.sh
 
 # libFuzzer targets tests/fuzz/fuzz_<name>.c, linked against the library built by clang with
 # ASan+UBSan and fuzzer coverage (build/libmai-fuzz.a). make fuzz runs each for FUZZ_SECONDS

@@ -4,7 +4,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 BUILD_PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev libsnappy-dev
   libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev libopenblas-dev liblapacke-dev libcairo2-dev
-  libpng-dev zlib1g-dev libcmocka-dev curl clang libclang-rt-14-dev python3-pandas"
+  libpng-dev zlib1g-dev libcmocka-dev curl clang libclang-rt-14-dev python3-pandas valgrind"
 STACK_PKGS="prometheus prometheus-node-exporter victoria-metrics prometheus-pushgateway"
 want="$BUILD_PKGS"
 [ "${WITH_STACK:-1}" = 1 ] && want="$want $STACK_PKGS"
