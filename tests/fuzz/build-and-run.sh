@@ -11,7 +11,7 @@
 # Usage: build-and-run.sh fuzz_rw_decode fuzz_remote_read ...   (default: every target)
 # Needs clang with its fuzzer runtime (Debian bookworm: libclang-rt-14-dev).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 out=build/fuzz

@@ -69,7 +69,7 @@ rc=$?
 check_eq "metrics-ai under valgrind exits 0 (9 = memcheck errors or leaks)" "$rc" 0
 summary=$(grep -E 'ERROR SUMMARY|in use at exit|All heap blocks|definitely lost|indirectly lost|possibly lost' "$OUT/memcheck.log" |
           sed 's/^==[0-9]*== *//')
-echo "$summary" | sed 's/^/  | /'
+printf "%s\n" "$summary" | sed "s/^/  | /"  # indented
 check "memcheck: ERROR SUMMARY: 0 errors" 'grep -q "ERROR SUMMARY: 0 errors" "$OUT/memcheck.log"'
 check "the shutdown snapshot was written" 'grep -q "snapshot written (shutdown)" "$IT_TMP/metrics-ai.log"'
 [ "$IT_FAIL" -eq 0 ] || { grep -B2 -A30 -m3 'Invalid\|uninitialised\|lost in loss record' "$OUT/memcheck.log" | head -120; }
