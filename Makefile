@@ -119,12 +119,12 @@ test: deps
 # The service under valgrind memcheck fed by rwload for VG_SECONDS (default 60), then SIGTERM:
 # fails on any memcheck error or leak (tests/leak/valgrind.sh).
 valgrind: metrics-ai build/rwload
-	$(Q)VG_SECONDS=$${VG_SECONDS:-60} tests/leak/valgrind.sh
+	$(Q)VG_SECONDS=$(or $(VG_SECONDS),60) tests/leak/valgrind.sh
 
 # A bounded soak with real Prometheus at steady load: resident memory over time and error
 # answers (SOAK_MINUTES, default 10; not part of make test).
 soak: metrics-ai
-	$(Q)SOAK_MINUTES=$${SOAK_MINUTES:-10} tests/soak/soak.sh
+	$(Q)SOAK_MINUTES=$(or $(SOAK_MINUTES),10) tests/soak/soak.sh
 
 # libFuzzer targets tests/fuzz/fuzz_<name>.c, linked against the library built by clang with
 # ASan+UBSan and fuzzer coverage (build/libmai-fuzz.a). make fuzz runs each for FUZZ_SECONDS
@@ -151,7 +151,7 @@ build/fuzz/%: tests/fuzz/%.c build/libmai-fuzz.a
 fuzz-build: $(addprefix build/fuzz/,$(FUZZ_NAMES))
 
 fuzz: fuzz-build
-	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/build-and-run.sh $(FUZZ_NAMES)
+	$(Q)FUZZ_SECONDS=$(or $(FUZZ_SECONDS),300) tests/fuzz/build-and-run.sh $(FUZZ_NAMES)
 
 # The short pass inside make test: 10 s a target.
 fuzz-short: fuzz-build
