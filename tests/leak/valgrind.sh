@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # tests/leak/valgrind.sh -- the integration path under valgrind memcheck: ./metrics-ai runs under
 # `valgrind --leak-check=full --error-exitcode=9` (definite, indirect and possible leaks count as
-# errors), build/rwload feeds it remote write for VG_SECONDS (default 60) while model cycles run,
+# errors), build/rwload feeds it remote write (312 series, hours of history) for VG_SECONDS
+# (default 60) while model cycles fit up to 20 models (horizons 15m and 1h),
 # then a remote read, /metrics, /api/v1/store, a few refused bodies, and SIGTERM (which writes the
 # shutdown snapshot). Passes when memcheck reports no error and no leak and the process exits 0.
 # `make valgrind` runs 60 s; `make test` runs VG_SECONDS=15. The report is kept in
@@ -22,15 +23,15 @@ MAI=http://127.0.0.1:$PORT
 start_proc metrics-ai valgrind --leak-check=full --error-exitcode=9 \
     --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
     --track-origins=yes --num-callers=30 --log-file="$OUT/memcheck.log" \
-    "$IT_MAI" --listen "127.0.0.1:$PORT" --interval 5 --max-models 20 --threads 2 \
+    "$IT_MAI" --listen "127.0.0.1:$PORT" --interval 5 --max-models 20 --horizons 15m,1h --threads 2 \
     --snapshot-interval 10
 MAI_PID=$BG_PID
 wait_http "$MAI/-/ready" "$MAI_PID" 120 || { show_log metrics-ai; exit 1; }
 log "ready under valgrind after $(elapsed) s"
 
-"$IT_RWLOAD" --url "$MAI/api/v1/write" --series 2000 --samples-per-request 500 --connections 2 \
+"$IT_RWLOAD" --url "$MAI/api/v1/write" --series 312 --samples-per-request 312 --connections 2 \
     --duration "$VG_SECONDS" --warmup-rounds 1 --warmup-max-seconds 120 --timeout 30 \
-    --start-hours-ago 2 >"$IT_TMP/rwload.out" 2>&1
+    --start-hours-ago 8 >"$IT_TMP/rwload.out" 2>&1
 check "rwload ran against the valgrind-hosted receiver" 'grep -qi "samples" "$IT_TMP/rwload.out"'
 sed 's/^/  | /' "$IT_TMP/rwload.out" | tail -4
 
@@ -62,12 +63,18 @@ printf 'garbage' >"$IT_TMP/garbage"
 check_eq "a garbage body -> 400" "$(curl -sS --max-time 60 -o /dev/null -w '%{http_code}' -X POST \
     --data-binary "@$IT_TMP/garbage" -H 'Content-Type: application/x-protobuf' "$MAI/api/v1/write")" 400
 
+snapshot "$MAI/metrics" "$IT_TMP/m.txt"
+log "before SIGTERM: $(metric_value "$IT_TMP/m.txt" metrics_ai_series_active) series, models ready:" \
+    "$(metric_value "$IT_TMP/m.txt" metrics_ai_models 'state="ready"'), accepted samples:" \
+    "$(metric_value "$IT_TMP/m.txt" metrics_ai_samples_accepted_total)"
+check "model cycles fitted models under valgrind" \
+    'num_gt "$(metric_value "$IT_TMP/m.txt" metrics_ai_models "state=\"ready\"")" 0'
 kill -TERM "$MAI_PID"
 wait_until 120 '! alive "$MAI_PID"' >/dev/null
 wait "$MAI_PID"
 rc=$?
 check_eq "metrics-ai under valgrind exits 0 (9 = memcheck errors or leaks)" "$rc" 0
-summary=$(grep -E 'ERROR SUMMARY|in use at exit|All heap blocks|definitely lost|indirectly lost|possibly lost' "$OUT/memcheck.log" |
+summary=$(grep -E 'ERROR SUMMARY|in use at exit|total heap usage|All heap blocks|definitely lost|indirectly lost|possibly lost' "$OUT/memcheck.log" |
           sed 's/^==[0-9]*== *//')
 printf "%s\n" "$summary" | sed "s/^/  | /"  # indented
 check "memcheck: ERROR SUMMARY: 0 errors" 'grep -q "ERROR SUMMARY: 0 errors" "$OUT/memcheck.log"'
