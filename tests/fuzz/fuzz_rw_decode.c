@@ -397,7 +397,8 @@ static int model_utf8(const char *s, size_t n)
 
 /* The label rules of the remote write specs as rw_decode documents them, written independently:
  * labels with an empty value are absent; the first label in wire order that is too long or has
- * an empty name decides (too long before bad UTF-8 in one label); then the count limit, duplicates, __name__, samples+histograms.
+ * an empty name decides (too long before bad UTF-8 in one label); then the count limit,
+ * duplicates, __name__, samples+histograms.
  * Leaves the kept labels sorted in l[0 .. *kept). */
 static int model_rules(mlab *l, size_t n, size_t nsamples, size_t nhist, const rw_limits *lim,
                        size_t *kept)

@@ -3,7 +3,8 @@
  * input is an override file given to signals_load_string() on a fresh catalogue; an accepted
  * file must leave a catalogue whose every entry has the required fields and that the rule
  * writer turns into YAML; a refused one must leave the catalogue exactly as it was (the
- * all-or-nothing rule of signals.h) with a one-line message. Seeds: tests/fuzz/corpus/fuzz_signals/. */
+ * all-or-nothing rule of signals.h) with a one-line message.
+ * Seeds: tests/fuzz/corpus/fuzz_signals/. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
