@@ -101,6 +101,11 @@ unit-san: $(addprefix build/test-san/,$(UNIT_NAMES))
 	   tests/run-unit.sh asan+ubsan $^
 unit: unit-plain unit-san
 
+# The service built with ASan+UBSan, for running integration tests under the sanitizers
+# (e.g. MAI_BIN=$PWD/build/metrics-ai-san tests/integration/test_bad_input.sh).
+build/metrics-ai-san: build/san/adapter/main.o build/libmai-san.a
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
 build/rwload: tests/bench/rwload.c
 	@mkdir -p build
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
