@@ -10,7 +10,10 @@
 # make bench-models   forecasting cost: update ns, state bytes, cycle time for 1k/10k series
 # make bench-plots    time to write every forecast plot for 100 series
 # make bench-snapshot snapshot write/restore time and file size for 10k and 100k series
-# make fuzz           libFuzzer on the decoder for FUZZ_SECONDS (default 300); make test runs 20 s
+# make valgrind       the service under valgrind memcheck fed by rwload (VG_SECONDS, default 60)
+# make soak           10 minutes with real Prometheus: resident memory over time, error answers
+# make fuzz           libFuzzer on every tests/fuzz target for FUZZ_SECONDS each (default 300);
+#                     make test runs 9 s of each (fuzz-short)
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
@@ -46,7 +49,7 @@ SAN_OBJ   = $(patsubst %.c,build/san/%.o,$(LIB_SRC) $(PROTO_C:build/gen/%=gen/%)
 
 .PHONY: all deps run serve test unit unit-plain unit-san integration bench bench-compare bench-models bench-plots clean \
         bench-snapshot chart-rules chart-tools \
-        check-includes fuzz fuzz-short
+        check-includes fuzz fuzz-short fuzz-build valgrind soak
 all: metrics-ai
 
 deps:
@@ -112,6 +115,11 @@ unit-san: $(addprefix build/test-san/,$(UNIT_NAMES))
 	   tests/run-unit.sh asan+ubsan $^
 unit: unit-plain unit-san
 
+# The service built with ASan+UBSan, for running integration tests under the sanitizers
+# (e.g. MAI_BIN=$PWD/build/metrics-ai-san tests/integration/test_bad_input.sh).
+build/metrics-ai-san: build/san/adapter/main.o build/libmai-san.a
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
 build/rwload: tests/bench/rwload.c
 	@mkdir -p build
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
@@ -134,14 +142,48 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory fuzz-short
+	$(Q)$(MAKE) --no-print-directory valgrind VG_SECONDS=15
 
-# libFuzzer on the remote write decoder, differential against protobuf-c (FUZZ_SECONDS, default 300).
-fuzz:
-	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/build-and-run.sh
+# The service under valgrind memcheck fed by rwload for VG_SECONDS (default 60), then SIGTERM:
+# fails on any memcheck error or leak (tests/leak/valgrind.sh).
+valgrind: metrics-ai build/rwload
+	$(Q)VG_SECONDS=$(or $(VG_SECONDS),60) tests/leak/valgrind.sh
 
-# The short pass inside make test.
-fuzz-short:
-	$(Q)FUZZ_SECONDS=20 tests/fuzz/build-and-run.sh
+# A bounded soak with real Prometheus at steady load: resident memory over time and error
+# answers (SOAK_MINUTES, default 10; not part of make test).
+soak: metrics-ai
+	$(Q)SOAK_MINUTES=$(or $(SOAK_MINUTES),10) tests/soak/soak.sh
+
+# libFuzzer targets tests/fuzz/fuzz_<name>.c, linked against the library built by clang with
+# ASan+UBSan and fuzzer coverage (build/libmai-fuzz.a). make fuzz runs each for FUZZ_SECONDS
+# (default 300) from tests/fuzz/corpus/<name>/; make fuzz-short runs each for 9 s.
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+# adapter/http.c (the HTTP server) is left out: no target reaches it.
+FUZZ_OBJ    = $(patsubst %.c,build/fuzzobj/%.o,$(filter-out adapter/http.c,$(LIB_SRC)) \
+                $(PROTO_C:build/gen/%=gen/%))
+build/fuzzobj/gen/%.o: build/gen/%.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -Wno-missing-prototypes -c $< -o $@
+build/fuzzobj/%.o: %.c | $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@
+build/libmai-fuzz.a: $(FUZZ_OBJ)
+	$(Q)ar rcs $@ $^
+build/fuzz/%: tests/fuzz/%.c build/libmai-fuzz.a
+	@mkdir -p build/fuzz
+	$(Q)$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< build/libmai-fuzz.a \
+	   $(LDLIBS)
+fuzz-build: $(addprefix build/fuzz/,$(FUZZ_NAMES))
+
+fuzz: fuzz-build
+	$(Q)FUZZ_SECONDS=$(or $(FUZZ_SECONDS),300) tests/fuzz/build-and-run.sh $(FUZZ_NAMES)
+
+# The short pass inside make test: 9 s a target (under a minute for the five).
+fuzz-short: fuzz-build
+	$(Q)FUZZ_SECONDS=9 tests/fuzz/build-and-run.sh $(FUZZ_NAMES)
 
 bench: metrics-ai build/rwload
 	$(Q)tests/bench/bench.sh

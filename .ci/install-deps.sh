@@ -4,12 +4,12 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 BUILD_PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev libsnappy-dev
   libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev libopenblas-dev liblapacke-dev libcairo2-dev
-  libpng-dev zlib1g-dev libcmocka-dev curl clang libclang-rt-14-dev python3-pandas"
+  libpng-dev zlib1g-dev libcmocka-dev curl clang libclang-rt-14-dev python3-pandas valgrind"
 STACK_PKGS="prometheus prometheus-node-exporter victoria-metrics prometheus-pushgateway chromium
   openssl"
 LINT_PKGS="yamllint unzip"
 # Of BUILD_PKGS, what only the tests, fuzzing and benchmarks need (not `make all`, not the image).
-TEST_ONLY_PKGS="libcmocka-dev curl clang libclang-rt-14-dev python3-pandas"
+TEST_ONLY_PKGS="libcmocka-dev curl clang libclang-rt-14-dev python3-pandas valgrind"
 # FOR_DEMO=1 (make run): what `make all` needs, and what demo/run.sh starts and polls with.
 DEMO_PKGS="prometheus prometheus-node-exporter curl"
 want="$BUILD_PKGS $LINT_PKGS"

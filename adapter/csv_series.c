@@ -220,7 +220,10 @@ int csv_grid_build(const csv_series *s, double step, const char *path, FILE *war
     double t0 = s->t[0], newest = s->t[0];
     for (size_t i = 1; i < s->n; i++)
         newest = s->t[i] > newest ? s->t[i] : newest;
-    size_t n = (size_t)floor((newest - t0) / step + 1e-9) + 1;
+    double span = floor((newest - t0) / step + 1e-9);
+    if (!(span < CSV_GRID_MAX_POINTS))
+        return -MAI_ETOOBIG;
+    size_t n = (size_t)span + 1;
     out->y = malloc(n * sizeof *out->y);
     double *cnt = calloc(n, sizeof *cnt);
     if (!out->y || !cnt) {

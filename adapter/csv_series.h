@@ -35,8 +35,12 @@ void csv_series_free(csv_series *s);
 /* The most common positive difference between consecutive timestamps (0 when fewer than two). */
 double csv_series_infer_step(const csv_series *s);
 
+/* Most grid steps csv_grid_build makes (10 years of minutes is 5.3 million). */
+#define CSV_GRID_MAX_POINTS 10000000
+
 /* Builds the grid with the given step from the first timestamp; warns (naming the file and line)
- * about points dropped as out of order or conflicting repeats. Returns 0 or -MAI_ENOMEM. */
+ * about points dropped as out of order or conflicting repeats. Returns 0, -MAI_ETOOBIG when the
+ * time span needs more than CSV_GRID_MAX_POINTS steps, or -MAI_ENOMEM. */
 int csv_grid_build(const csv_series *s, double step, const char *path, FILE *warn,
                    csv_grid *out);
 void csv_grid_free(csv_grid *g);

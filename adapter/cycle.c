@@ -1231,10 +1231,14 @@ static int load_visit(const store_series_view *v, void *arg)
     return 0;
 }
 
-/* Puts a saved part back; 0, or -MAI_EINVAL when the part starts empty instead. */
-static int load_part(part *p, const saved_part *sp)
+/* Puts a saved part back; 0, or -MAI_EINVAL when the part starts empty instead. A newest
+ * bucket whose time (bucket * step_ms) is past the range of int64 milliseconds is refused. */
+static int load_part(part *p, const saved_part *sp, int64_t step_ms)
 {
     if (!p->used)
+        return -MAI_EINVAL;
+    if (sp->last_bucket != RING_EMPTY &&
+        (sp->last_bucket <= -(INT64_MAX / step_ms) || sp->last_bucket >= INT64_MAX / step_ms - 1))
         return -MAI_EINVAL;
     if (ens_load(p->state, &p->cfg, sp->blob, sp->len) != 0 || sp->fitted_at > sp->points)
         return -MAI_EINVAL;         /* ens_load left it empty: fed again from the ring */
@@ -1287,8 +1291,9 @@ int cycle_load(cycle *c, const uint8_t *rec, size_t n)
         return -MAI_ELIMIT;
     model_entry *e = lc.e;
     part *parts[2] = {&e->fine, &e->coarse};
+    const int64_t step_ms[2] = {1000 * c->cfg.fine_step_s, 1000 * c->cfg.coarse_step_s};
     for (int i = 0; i < 2; i++)
-        if ((head[1] >> i & 1) && load_part(parts[i], &sp[i]) != 0)
+        if ((head[1] >> i & 1) && load_part(parts[i], &sp[i], step_ms[i]) != 0)
             rc = -MAI_EINVAL;
     if (parts[0]->used != (head[1] & 1) || parts[1]->used != (head[1] >> 1 & 1))
         rc = -MAI_EINVAL;

@@ -325,6 +325,11 @@ static int load_grid(const predict_opts *o, const char *path, csv_grid *g)
     }
     int rc = csv_grid_build(&cs, step, path, stderr, g);
     csv_series_free(&cs);
+    if (rc == -MAI_ETOOBIG) {
+        fprintf(stderr, "metrics-ai: %s: the time span needs more than %d steps of %gs; give a "
+                "larger --step\n", path, CSV_GRID_MAX_POINTS, step);
+        return -1;
+    }
     if (rc != 0 || g->n == 0) {
         fprintf(stderr, "metrics-ai: %s: no usable points\n", path);
         csv_grid_free(g);

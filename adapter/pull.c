@@ -700,7 +700,8 @@ static int run_one(run_ctx *x, const char *what, const char *query, const char *
         series += res.new_series;
         points += x->m.points;
         accepted += res.accepted;
-        dropped += res.out_of_order + res.conflicts + res.series_limit + x->m.req.invalid_samples;
+        dropped += res.out_of_order + res.conflicts + res.series_limit + res.bad_timestamp +
+                   x->m.req.invalid_samples;
         pull_matrix_free(&x->m);
         if (e >= c->end_s)
             break;

@@ -68,6 +68,10 @@ static void fail(rread_reply *r, unsigned status, const char *fmt, ...)
     r->status = status;
     vsnprintf(r->text, sizeof r->text, fmt, ap);
     va_end(ap);
+    /* names and values from the request may hold control bytes: the reason stays one line */
+    for (char *c = r->text; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)

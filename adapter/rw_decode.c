@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_SGROUP = 3, WT_EGROUP = 4, WT_I32 = 5 };
 
@@ -156,6 +157,7 @@ static const char *const invalid_text[RW_INVALID__COUNT] = {
     [RW_INVALID_LABEL_TOO_LONG] = "label name or value longer than --max-label-bytes",
     [RW_INVALID_BAD_REF] = "labels_refs odd or outside the symbols table",
     [RW_INVALID_MIXED] = "series with both samples and histograms",
+    [RW_INVALID_BAD_UTF8] = "label name or value not valid UTF-8",
 };
 
 static const char *const invalid_metric[RW_INVALID__COUNT] = {
@@ -167,6 +169,7 @@ static const char *const invalid_metric[RW_INVALID__COUNT] = {
     [RW_INVALID_LABEL_TOO_LONG] = "label_too_long",
     [RW_INVALID_BAD_REF] = "bad_symbol_ref",
     [RW_INVALID_MIXED] = "samples_and_histograms",
+    [RW_INVALID_BAD_UTF8] = "invalid_utf8",
 };
 
 const char *rw_invalid_text(int code)
@@ -182,7 +185,7 @@ const char *rw_invalid_metric_reason(int code)
 /* Quotes the metric name (or the first label) of a series into the reason, bounded. */
 static void describe(rw_request *req, const rw_series *s, int code)
 {
-    const rw_label *l = req->labels + s->label0;
+    const rw_label *l = s->nlabels ? req->labels + s->label0 : NULL;   /* no array yet: NULL */
     mai_str what = {"", 0};
     for (uint32_t i = 0; i < s->nlabels; i++) {
         if (mai_str_eq_cstr(l[i].name, "__name__")) {
@@ -201,16 +204,62 @@ static void describe(rw_request *req, const rw_series *s, int code)
              req->nseries, q, what.n > 64 ? "..." : "");
 }
 
+/* 1 when s is valid UTF-8 (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF).
+ * ASCII, the common case, is checked 8 bytes at a time. */
+static int utf8_valid(mai_str s)
+{
+    const unsigned char *p = (const unsigned char *)s.p, *end = p + s.n;
+    while (p < end) {
+        if (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if ((w & 0x8080808080808080ULL) == 0) {
+                p += 8;
+                continue;
+            }
+        }
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t k;
+        unsigned lo = 0x80, hi = 0xbf;      /* the allowed range of the second byte */
+        if (c >= 0xc2 && c <= 0xdf) {
+            k = 1;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            k = 2;
+            lo = c == 0xe0 ? 0xa0 : 0x80;
+            hi = c == 0xed ? 0x9f : 0xbf;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            k = 3;
+            lo = c == 0xf0 ? 0x90 : 0x80;
+            hi = c == 0xf4 ? 0x8f : 0xbf;
+        } else {
+            return 0;
+        }
+        if ((size_t)(end - p) <= k || p[1] < lo || p[1] > hi)
+            return 0;
+        for (size_t i = 2; i <= k; i++)
+            if ((p[i] & 0xc0) != 0x80)
+                return 0;
+        p += k + 1;
+    }
+    return 1;
+}
+
 /* Drops empty-valued labels (absent by definition), sorts by name and checks the label rules.
  * Sorting is an insertion sort: label sets are short and almost always sorted already. */
 static int check_labels(rw_request *req, rw_series *s, const rw_limits *lim)
 {
-    rw_label *l = req->labels + s->label0;
+    rw_label *l = s->nlabels ? req->labels + s->label0 : NULL;   /* no array yet: NULL */
     uint32_t n = 0;
     int bad = RW_VALID;
     for (uint32_t i = 0; i < s->nlabels; i++) {
         if (l[i].name.n > lim->max_label_bytes || l[i].value.n > lim->max_label_bytes)
             bad = bad ? bad : RW_INVALID_LABEL_TOO_LONG;
+        if (!bad && (!utf8_valid(l[i].name) || !utf8_valid(l[i].value)))
+            bad = RW_INVALID_BAD_UTF8;
         if (l[i].name.n == 0) {
             bad = bad ? bad : RW_INVALID_EMPTY_LABEL_NAME;
             continue;

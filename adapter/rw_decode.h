@@ -32,6 +32,7 @@ enum rw_invalid {
     RW_INVALID_LABEL_TOO_LONG,
     RW_INVALID_BAD_REF,          /* v2: labels_refs odd or out of the symbols table */
     RW_INVALID_MIXED,            /* v2: samples and histograms in one series */
+    RW_INVALID_BAD_UTF8,         /* a label name or value that is not valid UTF-8 */
     RW_INVALID__COUNT
 };
 

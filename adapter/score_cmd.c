@@ -12,6 +12,7 @@
 #include "adapter/csv_series.h"
 #include "adapter/predict.h"
 #include "models/anomaly.h"
+#include "models/base.h"
 
 #define MAX_INPUTS 256
 
@@ -57,7 +58,14 @@ static int score_series(const char *path, double step_opt, const an_config *ac, 
         return -1;
     }
     csv_grid g;
-    if (csv_grid_build(&cs, step, path, stderr, &g) != 0) {
+    int grc = csv_grid_build(&cs, step, path, stderr, &g);
+    if (grc == -MAI_ETOOBIG) {
+        fprintf(stderr, "metrics-ai score: %s: the time span needs more than %d steps of %gs; "
+                "give a larger --step\n", path, CSV_GRID_MAX_POINTS, step);
+        csv_series_free(&cs);
+        return -1;
+    }
+    if (grc != 0) {
         fprintf(stderr, "metrics-ai score: %s: out of memory\n", path);
         csv_series_free(&cs);
         return -1;

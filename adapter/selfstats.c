@@ -18,6 +18,8 @@ const char *const selfstats_reject_names[REJ__COUNT] = {
     [REJ_LABEL_TOO_LONG] = "label_too_long",
     [REJ_BAD_SYMBOL_REF] = "bad_symbol_ref",
     [REJ_SAMPLES_AND_HISTOGRAMS] = "samples_and_histograms",
+    [REJ_INVALID_UTF8] = "invalid_utf8",
+    [REJ_TIMESTAMP_RANGE] = "timestamp_out_of_range",
 };
 
 const char *const selfstats_code_names[CODE__COUNT] = {"204", "400", "404", "405", "413", "415",

@@ -20,6 +20,8 @@ enum selfstats_reject {
     REJ_LABEL_TOO_LONG,
     REJ_BAD_SYMBOL_REF,
     REJ_SAMPLES_AND_HISTOGRAMS,
+    REJ_INVALID_UTF8,
+    REJ_TIMESTAMP_RANGE,        /* more than 2^53 ms from 1970 */
     REJ__COUNT
 };
 

@@ -456,6 +456,10 @@ static void append(store *s, shard *sh, series *se, const rw_sample *sm, uint32_
         recheck_kind(s, se, gen);
     for (uint32_t i = 0; i < n; i++) {
         int64_t t = sm[i].t_ms;
+        if (t > STORE_MAX_ABS_TS_MS || t < -STORE_MAX_ABS_TS_MS) {
+            res->bad_timestamp++;
+            continue;
+        }
         uint64_t bits = mai_double_bits(sm[i].v);
         if (se->last_t_ms != INT64_MIN && t <= se->last_t_ms) {
             if (t == se->last_t_ms && bits == se->last_bits) {
@@ -951,6 +955,13 @@ static int rd_labels(codec_rd *r, rw_label *l, uint32_t n)
     return 0;
 }
 
+/* A saved ring's newest bucket: none, or one that a timestamp within STORE_MAX_ABS_TS_MS gives. */
+static int bucket_in_range(int64_t last, int64_t step_ms)
+{
+    int64_t lim = STORE_MAX_ABS_TS_MS / step_ms + 1;
+    return last == RING_EMPTY || (last >= -lim && last <= lim);
+}
+
 static int load_series(store *s, codec_rd *r, const uint8_t *head)
 {
     if (head[1] > STORE_COUNTER || head[2] > 1)
@@ -981,6 +992,12 @@ static int load_series(store *s, codec_rd *r, const uint8_t *head)
         rc = -MAI_EPROTO;
     if (rc == 0 && (fh.step_ms != s->cfg.fine_step_ms || ch.step_ms != s->cfg.coarse_step_ms))
         rc = -MAI_EINVAL;
+    /* times the ingest path could have written: within STORE_MAX_ABS_TS_MS of 1970 */
+    int t_ok = tmp.last_t_ms == INT64_MIN || (tmp.last_t_ms <= STORE_MAX_ABS_TS_MS &&
+                                              tmp.last_t_ms >= -STORE_MAX_ABS_TS_MS);
+    if (rc == 0 && (!t_ok || !bucket_in_range(fh.last, fh.step_ms) ||
+                    !bucket_in_range(ch.last, ch.step_ms)))
+        rc = -MAI_EPROTO;
     if (rc != 0) {
         free(l);
         return rc;

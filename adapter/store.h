@@ -25,12 +25,17 @@ typedef struct store_config {
 } store_config;
 
 /* Outcome of one store_ingest call, in samples unless named otherwise. */
+/* Sample timestamps past this distance from 1970 (2^53 ms, about 285 000 years: every one exact
+ * as a double) are dropped: bucket arithmetic near the ends of int64 would overflow. */
+#define STORE_MAX_ABS_TS_MS (INT64_C(1) << 53)
+
 typedef struct store_result {
     uint64_t accepted;          /* stored, or exact duplicates of the newest sample */
     uint64_t duplicates;        /* of accepted: exact duplicates (retries) */
     uint64_t out_of_order;      /* older than the series' newest sample: dropped */
     uint64_t conflicts;         /* same timestamp as the newest, different value: dropped */
     uint64_t series_limit;      /* refused because the series limit was reached */
+    uint64_t bad_timestamp;     /* |timestamp| over STORE_MAX_ABS_TS_MS: dropped */
     uint64_t stale_markers;     /* of accepted: stale markers */
     uint32_t new_series;
     uint32_t refused_series;

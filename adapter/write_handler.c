@@ -241,6 +241,7 @@ static const int invalid_to_reject[RW_INVALID__COUNT] = {
     [RW_INVALID_LABEL_TOO_LONG] = REJ_LABEL_TOO_LONG,
     [RW_INVALID_BAD_REF] = REJ_BAD_SYMBOL_REF,
     [RW_INVALID_MIXED] = REJ_SAMPLES_AND_HISTOGRAMS,
+    [RW_INVALID_BAD_UTF8] = REJ_INVALID_UTF8,
 };
 
 /* Counts per reason and builds the 400 text when anything was not written. */
@@ -254,6 +255,7 @@ static void account(const rw_request *req, const store_result *res, write_reply 
     selfstats_add(&st->samples_rejected[REJ_OUT_OF_ORDER], res->out_of_order);
     selfstats_add(&st->samples_rejected[REJ_DUPLICATE_TIMESTAMP], res->conflicts);
     selfstats_add(&st->samples_rejected[REJ_SERIES_LIMIT], res->series_limit);
+    selfstats_add(&st->samples_rejected[REJ_TIMESTAMP_RANGE], res->bad_timestamp);
     selfstats_add(&st->series_created, res->new_series);
     selfstats_add(&st->metadata_received, req->nmeta);
     uint64_t exemplars_ok = 0;
@@ -270,7 +272,8 @@ static void account(const rw_request *req, const store_result *res, write_reply 
     r->samples_written = res->accepted;
     r->histograms_written = 0;
     r->exemplars_written = exemplars_ok;
-    uint64_t lost = req->invalid_samples + res->out_of_order + res->conflicts + res->series_limit;
+    uint64_t lost = req->invalid_samples + res->out_of_order + res->conflicts + res->series_limit +
+                    res->bad_timestamp;
     if (lost == 0 && req->histograms == 0 && req->invalid_series == 0) {
         r->status = 204;
         return;
@@ -289,6 +292,8 @@ static void account(const rw_request *req, const store_result *res, write_reply 
          (unsigned long long)res->conflicts);
     PART(res->series_limit, "; %u new series refused: series limit reached (--max-series)",
          res->refused_series);
+    PART(res->bad_timestamp, "; %llu with a timestamp more than 2^53 ms from 1970",
+         (unsigned long long)res->bad_timestamp);
     PART(req->histograms, "; %llu native histograms dropped: not supported",
          (unsigned long long)req->histograms);
 #undef PART

@@ -63,8 +63,8 @@ static void eta_families(expo_buf *b, const results *r)
     const char *names[3] = {"metrics_ai_time_to_threshold_seconds",
                             "metrics_ai_time_to_threshold_lower_seconds",
                             "metrics_ai_time_to_threshold_upper_seconds"};
-    const char *help[3] = {"Time until the signal reaches its saturation threshold; +Inf when "
-                           "not within 30 days.",
+    const char *help[3] = {("Time until the signal reaches its saturation threshold; +Inf when "
+                            "not within 30 days."),
                            "Earliest time to the threshold within the ensemble's 80% interval.",
                            "Latest time to the threshold within the ensemble's 80% interval."};
     for (int f = 0; f < 3; f++) {

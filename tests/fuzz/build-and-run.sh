@@ -1,53 +1,68 @@
 #!/usr/bin/env bash
-# tests/fuzz/build-and-run.sh -- builds the libFuzzer target tests/fuzz/fuzz_rw_decode.c (rw_decode
-# against protobuf-c's unpack) with ASan+UBSan, writes a seed corpus into a temp dir and fuzzes
-# for FUZZ_SECONDS (default 30). Exits non-zero on a crash, a hang or a disagreement; the input
-# is kept in build/fuzz/crashes/ (replay: build/fuzz/fuzz_rw_decode FILE).
-# Needs clang with its fuzzer runtime (Debian bookworm: libclang-rt-14-dev) and libprotobuf-c-dev.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
+# tests/fuzz/build-and-run.sh -- runs libFuzzer targets built by `make fuzz-build`
+# (build/fuzz/fuzz_<name>: tests/fuzz/fuzz_<name>.c against build/libmai-fuzz.a, clang with
+# ASan+UBSan), each for FUZZ_SECONDS (default 30) from a copy of its committed seed corpus
+# tests/fuzz/corpus/fuzz_<name>/ (new inputs go to build/fuzz/corpus/fuzz_<name>/, kept between
+# runs, never into the repository). Prints one line per target: executions, execs/s, corpus size.
+# Before fuzzing, every input under tests/fuzz/regressions/fuzz_<name>/ (each once a failure)
+# is replayed and must pass.
+# Exits non-zero on a crash, a leak, a timeout or an out-of-memory; the input is kept in
+# build/fuzz/crashes/ (replay: build/fuzz/fuzz_<name> FILE).
+# Usage: build-and-run.sh fuzz_rw_decode fuzz_remote_read ...   (default: every target)
+# Needs clang with its fuzzer runtime (Debian bookworm: libclang-rt-14-dev).
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 2
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
-CC=${FUZZ_CC:-clang}
 out=build/fuzz
 mkdir -p "$out/crashes"
-
-probe=$(mktemp -d)
-corpus=$(mktemp -d)
-trap 'rm -rf "$probe" "$corpus"' EXIT
-
-printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n);\n'\
-'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
-    >"$probe/p.c"
-if ! "$CC" -fsanitize=fuzzer "$probe/p.c" -o "$probe/p" 2>"$probe/err"; then
-    cat "$probe/err" >&2
-    echo "build-and-run.sh: $CC cannot link -fsanitize=fuzzer; install its runtime" \
-         "(Debian: apt-get install libclang-rt-14-dev)" >&2
-    exit 2
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+    for f in tests/fuzz/fuzz_*.c; do targets+=("$(basename "$f" .c)"); done
 fi
 
-# protoc-c output, as the Makefile makes it.
-make --no-print-directory build/gen/remote.pb-c.c build/gen/types.pb-c.c build/gen/write_v2.pb-c.c
-
-PB=$(pkg-config --cflags --libs libprotobuf-c)
-STD="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -Ibuild/gen"
-SRC="adapter/rw_decode.c models/base.c build/gen/*.pb-c.c"
-
-# shellcheck disable=SC2086  # word splitting of the flag lists is intended
-"$CC" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $STD \
-    -Wall -Wextra -o "$out/fuzz_rw_decode" tests/fuzz/fuzz_rw_decode.c $SRC $PB -lm
-# shellcheck disable=SC2086
-"$CC" -g -O1 -fsanitize=address,undefined $STD -DRW_FUZZ_SEEDS \
-    -o "$out/fuzz_rw_decode_seeds" tests/fuzz/fuzz_rw_decode.c build/gen/*.pb-c.c $PB
-"$out/fuzz_rw_decode_seeds" "$corpus"
-echo "fuzz_rw_decode: $(find "$corpus" -type f | wc -l) seeds, ${FUZZ_SECONDS}s"
+# Largest input per target (the snapshot seed is 14 KiB).
+max_len() {
+    case $1 in
+    fuzz_snapshot) echo 65536 ;;
+    *) echo 4096 ;;
+    esac
+}
 
 rc=0
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-"$out/fuzz_rw_decode" -max_total_time="$FUZZ_SECONDS" -max_len=4096 -timeout=10 \
-    -print_final_stats=1 -artifact_prefix="$out/crashes/" "$corpus" || rc=$?
-if [ "$rc" -ne 0 ]; then
-    echo "fuzz_rw_decode: failed (exit $rc); inputs kept in $out/crashes/:" >&2
-    ls -l "$out/crashes/" >&2
-fi
+for t in "${targets[@]}"; do
+    bin=$out/$t
+    if [ ! -x "$bin" ]; then
+        echo "build-and-run.sh: $bin missing; run make fuzz-build" >&2
+        exit 2
+    fi
+    # every input that once failed (tests/fuzz/regressions/<target>/) must pass first
+    if compgen -G "tests/fuzz/regressions/$t/*" >/dev/null; then
+        if ! "$bin" tests/fuzz/regressions/"$t"/* >"$out/$t.regressions.log" 2>&1; then
+            echo "$t: a regression input fails again; see $out/$t.regressions.log" >&2
+            rc=1
+            continue
+        fi
+    fi
+    work=$out/corpus/$t
+    mkdir -p "$work"
+    cp -n tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null
+    log=$out/$t.log
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
+    "$bin" -max_total_time="$FUZZ_SECONDS" -max_len="$(max_len "$t")" -timeout=10 \
+        -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/crashes/$t-" \
+        "$work" >"$log" 2>&1
+    r=$?
+    execs=$(awk '/stat::number_of_executed_units/ { print $2 }' "$log")
+    secs=$(awk '/stat::average_exec_per_sec/ { print $2 }' "$log")
+    printf '%-18s %12s executions in %ss (%s/s), corpus %s inputs%s\n' "$t" "${execs:-?}" \
+        "$FUZZ_SECONDS" "${secs:-?}" "$(find "$work" -type f | wc -l)" \
+        "$([ "$r" -ne 0 ] && echo ", FAILED (exit $r)")"
+    if [ "$r" -ne 0 ]; then
+        grep -E 'ERROR|SUMMARY|==[0-9]+==|fuzz_' "$log" | head -20 >&2
+        echo "  log: $log; inputs kept in $out/crashes/:" >&2
+        ls -l "$out/crashes/" >&2
+        rc=1
+    fi
+done
 exit "$rc"

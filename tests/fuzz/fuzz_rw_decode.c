@@ -370,9 +370,35 @@ static int same(mai_str s, const char *p, size_t n)
     return s.n == n && (n == 0 || memcmp(s.p, p, n) == 0);
 }
 
+/* UTF-8 by decoding each code point: the sequence length from the lead byte, continuation bytes
+ * 10xxxxxx, then the value must need exactly that length, not be a surrogate, be <= U+10FFFF. */
+static int model_utf8(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (len == 0 || i + len > n)
+            return 0;
+        uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1fu) : len == 3 ? (c & 0x0fu) : (c & 0x07u);
+        for (size_t j = 1; j < len; j++) {
+            unsigned char d = (unsigned char)s[i + j];
+            if ((d >> 6) != 2)
+                return 0;
+            cp = cp << 6 | (d & 0x3fu);
+        }
+        static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
 /* The label rules of the remote write specs as rw_decode documents them, written independently:
  * labels with an empty value are absent; the first label in wire order that is too long or has
- * an empty name decides; then the count limit, duplicates, __name__, samples+histograms.
+ * an empty name decides (too long before bad UTF-8 in one label); then the count limit,
+ * duplicates, __name__, samples+histograms.
  * Leaves the kept labels sorted in l[0 .. *kept). */
 static int model_rules(mlab *l, size_t n, size_t nsamples, size_t nhist, const rw_limits *lim,
                        size_t *kept)
@@ -382,6 +408,8 @@ static int model_rules(mlab *l, size_t n, size_t nsamples, size_t nhist, const r
     for (size_t i = 0; i < n; i++) {
         if (!bad && (l[i].nn > lim->max_label_bytes || l[i].vn > lim->max_label_bytes))
             bad = RW_INVALID_LABEL_TOO_LONG;
+        if (!bad && (!model_utf8(l[i].n, l[i].nn) || !model_utf8(l[i].v, l[i].vn)))
+            bad = RW_INVALID_BAD_UTF8;
         if (l[i].nn == 0) {
             if (!bad)
                 bad = RW_INVALID_EMPTY_LABEL_NAME;

@@ -6,7 +6,8 @@
 # the restored state (store rings and model states) equals the digest written, and the same
 # series and ready models are exported. Then SIGKILL during ingest (periodic snapshots every
 # second): the last good snapshot loads and the service is ready; a corrupt snapshot.bin is
-# refused with a one-line reason and snapshot.prev.bin restored.
+# refused with a one-line reason and snapshot.prev.bin restored; SIGKILL in the middle of a
+# snapshot write (snapshot.bin.tmp half written) leaves the last good snapshot, which loads.
 set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -88,6 +89,54 @@ check "corrupt snapshot.bin refused with its reason" \
 check "snapshot.prev.bin restored instead" 'grep -q "snapshot restored from $models/snapshot.prev.bin" "$IT_TMP/mai4.log"'
 check "series back from snapshot.prev.bin" 'num_ge "$(metric_value "$url/metrics" metrics_ai_series_active)" "$series1"'
 stop_proc "$mai_pid" 30
+
+# SIGKILL in the middle of a snapshot write: a watcher kills metrics-ai as soon as
+# snapshot.bin.tmp holds bytes and before it is renamed (up to 3 tries when the write wins the
+# race). snapshot.bin is then still the last good one: the restart restores it, as written, with
+# the digest of the last "snapshot written" line, and the half-written temp file is ignored.
+cat >"$IT_TMP/killer.py" <<'PY'
+import os, signal, sys, time
+pid, tmp = int(sys.argv[1]), sys.argv[2]
+t_end = time.time() + 20
+while time.time() < t_end:
+    try:
+        if os.stat(tmp).st_size > 0:
+            os.kill(pid, signal.SIGKILL)
+            print("killed with %d bytes in %s" % (os.stat(tmp).st_size, os.path.basename(tmp)))
+            sys.exit(0)
+    except FileNotFoundError:
+        pass
+print("no snapshot write seen in 20 s")
+sys.exit(1)
+PY
+mid=0
+for try in 1 2 3; do
+    start_mai "mai5_$try" --snapshot-interval 1 || { show_log "mai5_$try"; break; }
+    wait_until 30 '[ "$(grep -c "snapshot written (periodic)" "$IT_TMP/mai5_$try.log")" -ge 1 ]'
+    python3 "$IT_TMP/killer.py" "$mai_pid" "$models/snapshot.bin.tmp" >"$IT_TMP/killer.out" 2>&1
+    wait "$mai_pid" 2>/dev/null
+    last=$(digest "mai5_$try" 'written \(periodic\)')
+    if [ -s "$models/snapshot.bin.tmp" ]; then
+        mid=1
+        break
+    fi
+    log "try $try: the write finished before the kill; again"
+done
+check "SIGKILL landed during a snapshot write ($(cat "$IT_TMP/killer.out"))" '[ "$mid" = 1 ]'
+check "a periodic snapshot was written before the kill ($last)" '[ -n "$last" ]'
+start_mai mai6 --snapshot-interval 0
+rc=$?
+check "ready after SIGKILL during a snapshot write" '[ "$rc" -eq 0 ]'
+check "no snapshot refused after SIGKILL during a write" '! grep -q "snapshot refused" "$IT_TMP/mai6.log"'
+check_eq "the last good snapshot restored: digest of the last write before the kill" \
+    "$(digest mai6 restored)" "$last"
+check "restored from snapshot.bin, as written" \
+    'grep -q "snapshot restored from $models/snapshot.bin.*(as written)" "$IT_TMP/mai6.log"'
+check "series held after SIGKILL during a write" \
+    'num_ge "$(metric_value "$url/metrics" metrics_ai_series_active)" "$series1"'
+stop_proc "$mai_pid" 30
+check "the next write replaced the half-written temp file" '[ ! -e "$models/snapshot.bin.tmp" ]'
+log "snapshot.bin: $(stat -c %s "$models/snapshot.bin") bytes"
 log "$(grep -h 'snapshot written (shutdown)' "$IT_TMP/mai1.log" | sed 's/.*snapshot written/written/')"
 log "$(grep -h 'snapshot restored' "$IT_TMP/mai2.log" | sed 's/.*snapshot restored/restored/')"
 finish test_restart

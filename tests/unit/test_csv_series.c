@@ -363,6 +363,26 @@ static void test_grid_means_and_gaps(void **state)
     csv_grid_free(&g);
 }
 
+/* A span that needs more than CSV_GRID_MAX_POINTS steps is refused before any allocation. */
+static void test_grid_refuses_a_span_past_its_bound(void **state)
+{
+    (void)state;
+    fake f;
+    const double t[] = {0, 60, 60.0 * CSV_GRID_MAX_POINTS};
+    const double v[] = {1, 2, 3};
+    fake_init(&f, t, v, 3);
+    csv_grid g;
+    assert_int_equal(csv_grid_build(&f.s, 60, "s.csv", NULL, &g), -MAI_ETOOBIG);
+    assert_null(g.y);
+    assert_int_equal(g.n, 0);
+    assert_int_equal(csv_grid_build(&f.s, 600, "s.csv", NULL, &g), 0);    /* a tenth of it */
+    assert_int_equal(g.n, CSV_GRID_MAX_POINTS / 10 + 1);
+    csv_grid_free(&g);
+    const double t2[] = {0, 1e300};
+    fake_init(&f, t2, v, 2);
+    assert_int_equal(csv_grid_build(&f.s, 1, "s.csv", NULL, &g), -MAI_ETOOBIG);
+}
+
 static void test_grid_drops_out_of_order_and_conflicting_repeats(void **state)
 {
     (void)state;
@@ -459,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_read_errors_name_file_and_line),
         cmocka_unit_test(test_infer_step_is_the_mode),
         cmocka_unit_test(test_grid_means_and_gaps),
+        cmocka_unit_test(test_grid_refuses_a_span_past_its_bound),
         cmocka_unit_test(test_grid_drops_out_of_order_and_conflicting_repeats),
         cmocka_unit_test(test_grid_from_a_file_round_trip),
     };

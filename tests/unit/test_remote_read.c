@@ -383,6 +383,12 @@ static void test_rread_bad_inputs_get_exact_status_and_message(void **state)
     expect_error(body, n, 10, 400, "query 0: matcher on __name__ has unknown type 7");
     free(body);
 
+    /* label bytes from the request never break the reason's single line */
+    qspec ctl = {0, HOUR, {{7, "a\nb\r\x7f", "up"}}, 1};
+    body = build(&ctl, 1, NULL, 0, &n);
+    expect_error(body, n, 10, 400, "query 0: matcher on a?b?? has unknown type 7");
+    free(body);
+
     qspec q = {0, HOUR, {{0, "__name__", "temp"}}, 1};
     int unknown[2] = {5, 9};
     body = build(&q, 1, unknown, 2, &n);

@@ -626,8 +626,10 @@ static char *gen_str(rng *r, arena *a, size_t minlen, size_t maxlen)
     static const char alnum[] = "abcdefghijklmnopqrstuvwxyz_0123456789:";
     size_t n = minlen + rbelow(r, (uint32_t)(maxlen - minlen + 1));
     char *s = ar_new(a, n + 1);
+    int raw = rchance(r, 5);    /* some strings of any bytes: mostly not UTF-8 */
     for (size_t i = 0; i < n; i++)
-        s[i] = rchance(r, 75) ? alnum[rbelow(r, sizeof alnum - 1)] : (char)(1 + rbelow(r, 255));
+        s[i] = !raw || rchance(r, 75) ? alnum[rbelow(r, sizeof alnum - 1)]
+                                      : (char)(1 + rbelow(r, 255));
     return s;
 }
 
@@ -1532,6 +1534,35 @@ static void test_reason_is_one_readable_line_whatever_the_label_bytes(void **sta
     b_free(&b2);
 }
 
+/* Label names and values must be UTF-8 (RFC 3629): overlong forms, surrogates, code points past
+ * U+10FFFF, stray continuation bytes and cut sequences refuse the series, whichever label holds
+ * them; two- to four-byte characters are kept. */
+static void test_label_bytes_must_be_valid_utf8(void **state)
+{
+    fx *f = *state;
+    static const char *const bad[] = {"\xc0\x80", "\xc1\xbf", "\xe0\x80\xaf", "\xed\xa0\x80",
+                                      "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\x80",
+                                      "ok\xe2\x82", "\xff", "abcdefgh\xfe"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        buf body = {0};
+        h_series(&body, KV("__name__", "x", "v", bad[i]), 1, 0);
+        h_series(&body, KV("__name__", "y", bad[i], "1"), 1, 0);
+        h_series(&body, KV("__name__", "ok"), 1, 0);
+        assert_int_equal(rw_decode_v1(&f->req, body.b, body.n, &LIM), 0);
+        assert_int_equal(series_at(&f->req, 0)->invalid, RW_INVALID_BAD_UTF8);
+        assert_int_equal(series_at(&f->req, 1)->invalid, RW_INVALID_BAD_UTF8);
+        assert_int_equal(series_at(&f->req, 2)->invalid, RW_VALID);
+        expect_reason_has(&f->req, rw_invalid_text(RW_INVALID_BAD_UTF8));
+        b_free(&body);
+    }
+    buf good = {0};
+    h_series(&good, KV("__name__", "x", "unit", "\xc2\xb5s", "city", "\xe6\x9d\xb1\xe4\xba\xac",
+                       "e", "\xf0\x9f\x94\xa5", "max", "\xf4\x8f\xbf\xbf\xef\xbf\xbd"), 1, 0);
+    assert_int_equal(rw_decode_v1(&f->req, good.b, good.n, &LIM), 0);
+    assert_int_equal(series_at(&f->req, 0)->invalid, RW_VALID);
+    b_free(&good);
+}
+
 static void test_invalid_texts_exist_for_every_code(void **state)
 {
     (void)state;
@@ -1540,7 +1571,7 @@ static void test_invalid_texts_exist_for_every_code(void **state)
         assert_non_null(t);
         assert_non_null(m);
         assert_true(strlen(t) > 0 && strlen(m) > 0);
-        assert_int_equal(strspn(m, "abcdefghijklmnopqrstuvwxyz_"), strlen(m));
+        assert_int_equal(strspn(m, "abcdefghijklmnopqrstuvwxyz_0123456789"), strlen(m));
         for (int j = 0; j < i; j++) {
             assert_string_not_equal(t, rw_invalid_text(j));
             assert_string_not_equal(m, rw_invalid_metric_reason(j));
@@ -1958,6 +1989,7 @@ int main(void)
         T(test_v2_odd_labels_refs_is_a_bad_ref),
         T(test_v2_refs_out_of_the_symbols_table_are_bad_refs),
         T(test_samples_and_histograms_in_one_series_are_refused),
+        T(test_label_bytes_must_be_valid_utf8),
         T(test_reason_is_one_readable_line_whatever_the_label_bytes),
         T(test_invalid_texts_exist_for_every_code),
         T(test_count_limits_give_etoobig_past_n),

@@ -233,6 +233,42 @@ static void test_store_drops_out_of_order_and_accepts_duplicates(void **state)
     store_destroy(s);
 }
 
+/* Timestamps more than 2^53 ms from 1970 are dropped (counted), whatever else the request holds;
+ * the ends of the range are kept, and a series' first sample may be negative. */
+static void test_store_drops_timestamps_out_of_range(void **state)
+{
+    (void)state;
+    store *s = make_store(100, 4);
+    req_builder *b = malloc(sizeof *b);
+    static const char *const LO[] = {"__name__", "lo", NULL};
+    static const char *const HI[] = {"__name__", "hi", NULL};
+    rb_init(b);
+    rw_series *lo = rb_series(b, LO);
+    rb_sample(b, lo, INT64_MIN, 1.0);
+    rb_sample(b, lo, -STORE_MAX_ABS_TS_MS - 1, 1.0);
+    rb_sample(b, lo, -STORE_MAX_ABS_TS_MS, 2.0);
+    rw_series *hi = rb_series(b, HI);
+    rb_sample(b, hi, STORE_MAX_ABS_TS_MS, 3.0);
+    rb_sample(b, hi, STORE_MAX_ABS_TS_MS + 1, 4.0);
+    rb_sample(b, hi, INT64_MAX, 5.0);
+    store_result res;
+    ingest(s, b, &res);
+    assert_int_equal(res.accepted, 2);
+    assert_int_equal(res.bad_timestamp, 4);
+    store_series_info info;
+    assert_int_equal(info_of(s, LO, &info), 0);
+    assert_int_equal(info.last_t_ms, -STORE_MAX_ABS_TS_MS);
+    assert_int_equal(info_of(s, HI, &info), 0);
+    assert_int_equal(info.last_t_ms, STORE_MAX_ABS_TS_MS);
+    float out[60];
+    int64_t first;
+    assert_int_equal(ring_of(s, HI, out, 60, &first), 1);
+    assert_int_equal(first, STORE_MAX_ABS_TS_MS / 60000);
+    assert_float_equal(out[0], 3.0, 0);
+    free(b);
+    store_destroy(s);
+}
+
 static void test_store_stale_marker_ends_activity(void **state)
 {
     (void)state;
@@ -636,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_store_histogram_bucket_is_counter_by_family_metadata),
         cmocka_unit_test(test_store_v2_metadata_type_decides_kind),
         cmocka_unit_test(test_store_drops_out_of_order_and_accepts_duplicates),
+        cmocka_unit_test(test_store_drops_timestamps_out_of_range),
         cmocka_unit_test(test_store_stale_marker_ends_activity),
         cmocka_unit_test(test_store_series_limit_refuses_new_series),
         cmocka_unit_test(test_store_lookup_ignores_label_order),
