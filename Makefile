@@ -40,6 +40,8 @@ endif
 PROTOS    := $(wildcard proto/*.proto)
 PROTO_C   := $(patsubst proto/%.proto,build/gen/%.pb-c.c,$(PROTOS))
 PROTO_H   := $(PROTO_C:.c=.h)
+# generated sources are kept, not deleted as intermediates after a build
+.SECONDARY: $(PROTO_C) $(PROTO_H)
 LIB_SRC   := $(filter-out adapter/main.c,$(wildcard adapter/*.c models/*.c exporter/*.c))
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
