@@ -32,41 +32,22 @@ models() { curl -fs "$MAI/metrics" | awk '/^metrics_ai_models\{/ { n += $2 } END
 for _ in $(seq 1 120); do [[ $(models) -ge $SERIES ]] && break; sleep 0.5; done
 sleep 3                                     # one more cycle: every series forecast on its history
 
+export PYTHONPATH="$PWD/tests/integration"     # promwire.py: the wire formats by hand
 cat >"$T/req.py" <<'PY'
-import struct, sys
-def uv(n):
-    b = bytearray()
-    while True:
-        if n < 0x80:
-            b.append(n)
-            return bytes(b)
-        b.append((n & 0x7F) | 0x80)
-        n >>= 7
-def ld(f, b): return uv(f << 3 | 2) + uv(len(b)) + b
+import sys
+from promwire import ld, snappy, vi
 out, start, end, streamed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
 ms = b""
 for spec in sys.argv[5:]:           # TYPE:NAME:VALUE, TYPE 0 = EQ, 2 = RE
     t, name, value = spec.split(":", 2)
-    ms += ld(3, (uv(1 << 3) + uv(int(t)) if int(t) else b"") + ld(2, name.encode()) + ld(3, value.encode()))
-req = ld(1, uv(1 << 3) + uv(start) + uv(2 << 3) + uv(end) + ms) + (ld(2, bytes([1, 0])) if streamed else b"")
-o = bytearray(uv(len(req)))
-for i in range(0, len(req), 65536):      # snappy block of literals
-    c = req[i:i + 65536]
-    n = len(c) - 1
-    o += bytes([n << 2]) if n < 60 else bytes([60 << 2, n]) if n < 256 else bytes([61 << 2]) + struct.pack("<H", n)
-    o += c
-open(out, "wb").write(o)
+    ms += ld(3, (vi(1, int(t)) if int(t) else b"") + ld(2, name.encode()) + ld(3, value.encode()))
+req = ld(1, vi(1, start) + vi(2, end) + ms) + (ld(2, bytes([1, 0])) if streamed else b"")
+open(out, "wb").write(snappy(req))
 PY
 cat >"$T/count.py" <<'PY'
 import sys
+from promwire import read_uv as uv
 data = open(sys.argv[1], "rb").read()
-def uv(b, i):
-    v = s = 0
-    while True:
-        x = b[i]; i += 1
-        v |= (x & 0x7F) << s; s += 7
-        if x < 0x80:
-            return v, i
 def fields(b):
     i, out = 0, []
     while i < len(b):

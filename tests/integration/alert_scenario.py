@@ -21,45 +21,11 @@ import sys
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from promwire import series, snappy  # noqa: E402
+
 STEP_S = int(os.environ.get("SCENARIO_STEP_S", "300"))
 HOURS = int(os.environ.get("SCENARIO_HOURS", "72"))
-
-
-def uv(n):
-    n &= 0xFFFFFFFFFFFFFFFF
-    b = bytearray()
-    while True:
-        if n < 0x80:
-            b.append(n)
-            return bytes(b)
-        b.append((n & 0x7F) | 0x80)
-        n >>= 7
-
-
-def ld(f, b):
-    return uv(f << 3 | 2) + uv(len(b)) + b
-
-
-def series(labels, samples):
-    b = b''.join(ld(1, ld(1, k.encode()) + ld(2, v.encode())) for k, v in sorted(labels.items()))
-    for t, v in samples:
-        b += ld(2, uv(1 << 3 | 1) + struct.pack('<d', v) + uv(2 << 3) + uv(t))
-    return ld(1, b)
-
-
-def snappy(data):
-    o = bytearray(uv(len(data)))
-    for i in range(0, len(data), 65536):
-        chunk = data[i:i + 65536]
-        n = len(chunk) - 1
-        if n < 60:
-            o.append(n << 2)
-        elif n < 256:
-            o += bytes([60 << 2, n])
-        else:
-            o += bytes([61 << 2]) + struct.pack('<H', n)
-        o += chunk
-    return bytes(o)
 
 
 def noise(i, k):

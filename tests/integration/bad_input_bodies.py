@@ -9,38 +9,10 @@
 # or of copies (the decompression bomb).   Usage: bad_input_bodies.py DIR T0_MS
 import os, struct, sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from promwire import uv, tag, ld, vi, dbits, dbl, packed, snappy  # noqa: E402
+
 out, t0 = sys.argv[1], int(sys.argv[2])
-
-def uv(n):
-    n &= 0xFFFFFFFFFFFFFFFF
-    b = bytearray()
-    while True:
-        if n < 0x80:
-            b.append(n)
-            return bytes(b)
-        b.append((n & 0x7F) | 0x80)
-        n >>= 7
-
-def tag(f, wt): return uv(f << 3 | wt)
-def ld(f, b): return tag(f, 2) + uv(len(b)) + b
-def vi(f, n): return tag(f, 0) + uv(n)
-def dbits(f, bits): return tag(f, 1) + struct.pack('<Q', bits)
-def dbl(f, x): return tag(f, 1) + struct.pack('<d', x)
-def packed(f, ns): return ld(f, b''.join(uv(n) for n in ns))
-
-def snappy(data):
-    o = bytearray(uv(len(data)))
-    for i in range(0, len(data), 65536):
-        chunk = data[i:i + 65536]
-        n = len(chunk) - 1
-        if n < 60:
-            o.append(n << 2)
-        elif n < 256:
-            o += bytes([60 << 2, n])
-        else:
-            o += bytes([61 << 2]) + struct.pack('<H', n)
-        o += chunk
-    return bytes(o)
 
 def snappy_zeros(n):
     """n zero bytes as one literal byte and copies of 64 bytes at offset 1 (3 bytes each)."""

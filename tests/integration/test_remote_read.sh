@@ -31,31 +31,13 @@ NOW=$(date +%s)
 M0=$(( NOW / 60 * 60 - 179 * 60 ))     # first sample: 179 minutes before the current minute
 
 # ---- three hours of rr_ramp: value 10 + 0.5 * minute (exact in a float ring) ----
-python3 - "$IT_TMP/ramp.snappy" "$M0" <<'PYEOF' || { echo "  FAIL could not build the body"; exit 1; }
-import struct, sys
+PYTHONPATH=$IT_DIR python3 - "$IT_TMP/ramp.snappy" "$M0" <<'PYEOF' || { echo "  FAIL could not build the body"; exit 1; }
+import sys
+from promwire import series, snappy
 out, m0 = sys.argv[1], int(sys.argv[2])
-def uv(n):
-    b = bytearray()
-    while True:
-        if n < 0x80:
-            b.append(n)
-            return bytes(b)
-        b.append((n & 0x7F) | 0x80)
-        n >>= 7
-def ld(f, b): return uv(f << 3 | 2) + uv(len(b)) + b
-def snappy(data):   # block format, literals only
-    o = bytearray(uv(len(data)))
-    for i in range(0, len(data), 65536):
-        chunk = data[i:i + 65536]
-        n = len(chunk) - 1
-        o += bytes([60 << 2, n]) if 60 <= n < 256 else bytes([n << 2]) if n < 60 else bytes([61 << 2]) + struct.pack('<H', n)
-        o += chunk
-    return bytes(o)
-labels = [('__name__', 'rr_ramp'), ('instance', 'it'), ('job', 'rread')]
-ts = b''.join(ld(1, ld(1, k.encode()) + ld(2, v.encode())) for k, v in labels)
-for i in range(180):
-    ts += ld(2, uv(1 << 3 | 1) + struct.pack('<d', 10 + 0.5 * i) + uv(2 << 3) + uv((m0 + 60 * i) * 1000))
-open(out, 'wb').write(snappy(ld(1, ts)))
+labels = {'__name__': 'rr_ramp', 'instance': 'it', 'job': 'rread'}
+samples = [((m0 + 60 * i) * 1000, 10 + 0.5 * i) for i in range(180)]
+open(out, 'wb').write(snappy(series(labels, samples)))
 PYEOF
 
 cat >"$IT_TMP/prometheus.yml" <<EOF
@@ -167,30 +149,23 @@ check_eq "POST /api/v1/read with a body that is not snappy -> 400 and its one-li
  400"
 
 # ---- streamed XOR chunks (Prometheus >= 2.55 asks for them first; 2.42 never does) ----
-python3 - "$IT_TMP/streamed.req" "$M0" <<'PYEOF' || { echo "  FAIL could not build the read request"; exit 1; }
+PYTHONPATH=$IT_DIR python3 - "$IT_TMP/streamed.req" "$M0" <<'PYEOF' || { echo "  FAIL could not build the read request"; exit 1; }
 import sys
+from promwire import ld, snappy, vi
 out, m0 = sys.argv[1], int(sys.argv[2])
-def uv(n):
-    b = bytearray()
-    while True:
-        if n < 0x80:
-            b.append(n)
-            return bytes(b)
-        b.append((n & 0x7F) | 0x80)
-        n >>= 7
-def ld(f, b): return uv(f << 3 | 2) + uv(len(b)) + b
 matcher = ld(2, b'__name__') + ld(3, b'rr_ramp')              # type EQ (0) left out
-query = uv(1 << 3) + uv(m0 * 1000) + uv(2 << 3) + uv((m0 + 180 * 60) * 1000) + ld(3, matcher)
+query = vi(1, m0 * 1000) + vi(2, (m0 + 180 * 60) * 1000) + ld(3, matcher)
 req = ld(1, query) + ld(2, bytes([1, 0]))                      # STREAMED_XOR_CHUNKS, then SAMPLES
-open(out, 'wb').write(uv(len(req)) + bytes([(len(req) - 1) << 2]) + req)   # one snappy literal
+open(out, 'wb').write(snappy(req))
 PYEOF
 curl -sS --max-time 5 -D "$IT_TMP/streamed.hdr" -o "$IT_TMP/streamed.out" \
     -H 'Content-Type: application/x-protobuf' -H 'Content-Encoding: snappy' \
     --data-binary @"$IT_TMP/streamed.req" "$MAI/api/v1/read" 2>/dev/null
 check "a read that lists STREAMED_XOR_CHUNKS first gets CRC-32C frames holding rr_ramp's 180 samples in XOR chunks" \
     'grep -qi "^Content-Type: application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse" "$IT_TMP/streamed.hdr" &&
-     python3 - "$IT_TMP/streamed.out" "$M0" <<'"'"'PY'"'"'
+     PYTHONPATH=$IT_DIR python3 - "$IT_TMP/streamed.out" "$M0" <<'"'"'PY'"'"'
 import sys
+from promwire import read_uv as uv
 data, m0 = open(sys.argv[1], "rb").read(), int(sys.argv[2])
 def crc32c(b):
     c = 0xFFFFFFFF
@@ -199,13 +174,6 @@ def crc32c(b):
         for _ in range(8):
             c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
     return c ^ 0xFFFFFFFF
-def uv(b, i):
-    v = s = 0
-    while True:
-        x = b[i]; i += 1
-        v |= (x & 0x7F) << s; s += 7
-        if x < 0x80:
-            return v, i
 def fields(b):
     i, out = 0, []
     while i < len(b):

@@ -20,41 +20,10 @@ mkdir -p "$B"
 
 # ---- request bodies ----
 cat >"$IT_TMP/rwenc.py" <<'PYEOF'
-import os, struct, sys
+import os, sys
+from promwire import dbits, dbl, ld, packed, snappy, tag, uv, vi
 
 out, t0 = sys.argv[1], int(sys.argv[2])
-
-def uv(n):
-    n &= 0xFFFFFFFFFFFFFFFF         # negative int64: 10-byte two's complement, as protobuf does
-    b = bytearray()
-    while True:
-        if n < 0x80:
-            b.append(n)
-            return bytes(b)
-        b.append((n & 0x7F) | 0x80)
-        n >>= 7
-
-def tag(f, wt): return uv(f << 3 | wt)
-def ld(f, b): return tag(f, 2) + uv(len(b)) + b                 # length-delimited
-def vi(f, n): return tag(f, 0) + uv(n)                           # varint
-def dbits(f, bits): return tag(f, 1) + struct.pack('<Q', bits)   # double from its bit pattern
-def dbl(f, x): return tag(f, 1) + struct.pack('<d', x)
-def packed(f, ns): return ld(f, b''.join(uv(n) for n in ns))
-
-def snappy(data):
-    """Snappy block format, literals only: uvarint(length), then literal elements of <= 64 KiB."""
-    o = bytearray(uv(len(data)))
-    for i in range(0, len(data), 65536):
-        chunk = data[i:i + 65536]
-        n = len(chunk) - 1
-        if n < 60:
-            o.append(n << 2)
-        elif n < 256:
-            o += bytes([60 << 2, n])
-        else:
-            o += bytes([61 << 2]) + struct.pack('<H', n)
-        o += chunk
-    return bytes(o)
 
 # remote write 1.0: WriteRequest{1: TimeSeries{1: Label{1,2}, 2: Sample{1 double, 2 int64}}, 3: MetricMetadata}
 def v1_series(labels, samples):
@@ -132,7 +101,7 @@ put('special', snappy(v1_series(N('it_nan', JOB), [(float('nan'), t0)]) +
 put('negative_ts', snappy(v1_series(N('it_neg', JOB), [(1.0, -1000)])))
 PYEOF
 T0=$(( $(date +%s) * 1000 ))
-python3 "$IT_TMP/rwenc.py" "$B" "$T0" || { echo "  FAIL could not build the request bodies"; exit 1; }
+PYTHONPATH=$IT_DIR python3 "$IT_TMP/rwenc.py" "$B" "$T0" || { echo "  FAIL could not build the request bodies"; exit 1; }
 
 # ---- the receiver ----
 start_proc metrics-ai "$IT_MAI" --listen "127.0.0.1:$PORT" --max-decoded-bytes 1k --max-body-bytes 2k -v

@@ -6,19 +6,8 @@
 # target's mode byte 0 (the target snappy-compresses the rest). Usage: remote_read_seeds.py DIR
 import os, struct, sys
 
-def uv(n):
-    n &= 0xFFFFFFFFFFFFFFFF
-    b = bytearray()
-    while True:
-        if n < 0x80:
-            b.append(n)
-            return bytes(b)
-        b.append((n & 0x7F) | 0x80)
-        n >>= 7
-
-def tag(f, wt): return uv(f << 3 | wt)
-def ld(f, b): return tag(f, 2) + uv(len(b)) + b
-def vi(f, n): return tag(f, 0) + uv(n)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'integration'))
+from promwire import uv, tag, ld, vi  # noqa: E402
 
 EQ, NEQ, RE, NRE = 0, 1, 2, 3
 SAMPLES, STREAMED = 0, 1
