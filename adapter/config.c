@@ -187,6 +187,9 @@ static const opt flag_opts[] = {
     { .name = "--max-inflight", .metavar = "N", .parse = P_INT, .store = S_UINT,
       FIELD(max_inflight), .lo = 1, .hi = 65536, .group = G_SERVICE,
       .help = "Requests processed at once; more get 503" },
+    { .name = "--request-timeout", .metavar = "N", .parse = P_INT, .store = S_UINT,
+      FIELD(request_timeout_s), .lo = 1, .hi = 3600, .group = G_SERVICE,
+      .help = "A request body must arrive within this many seconds" },
     { .name = "--fine-hours", .metavar = "H", .parse = P_INT, .store = S_UINT, FIELD(fine_hours),
       .lo = 1, .hi = 720, .group = G_SERVICE, .help = "Span of the fine ring (step STEP)" },
     { .name = "--coarse-days", .metavar = "D", .parse = P_INT, .store = S_UINT,
@@ -1028,6 +1031,7 @@ void config_defaults(mai_config *c)
     c->max_labels_per_series = 64;
     c->max_label_bytes = 4096;
     c->max_inflight = 64;
+    c->request_timeout_s = 60;
     c->fine_hours = 24;
     c->coarse_days = 35;
     c->coarse_step_s = 3600;

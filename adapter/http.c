@@ -33,6 +33,10 @@
 
 enum route { ROUTE_NONE, ROUTE_WRITE, ROUTE_READ, ROUTE_DONE };
 
+/* Connections from one client address at once: above Prometheus' 200 remote write shards,
+ * below what a slow-client attack from one address would need to starve the others. */
+#define PER_IP_CONNECTIONS 512
+
 /* A connection keeps its body buffer for the next request up to this size. */
 #define KEEP_BODY_BYTES (4u << 20)
 
@@ -536,6 +540,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (*upload_data_size) {
+        /* a body still arriving --request-timeout seconds after its headers: the connection is
+         * closed (libmicrohttpd's idle timeout alone lets a byte a minute hold it for ever) */
+        if (mai_monotonic_ns() - k->t0_ns > (int64_t)h->cfg->request_timeout_s * 1000000000) {
+            log_msg(LOG_DEBUG, "closing a connection whose request body took over %u s "
+                    "(--request-timeout)", h->cfg->request_timeout_s);
+            return MHD_NO;
+        }
         take_body(h, k, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
@@ -691,6 +702,7 @@ int http_start(const mai_config *cfg, store *st, results_box *box, http_server *
                             MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_CONNECTIONS,
                             MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     atomic_store(&h->capture_log, 0);
     if (!h->d) {

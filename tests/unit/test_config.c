@@ -801,6 +801,7 @@ static void test_config_integer_flag_limits(void **state)
         { "--max-series", "0", "1", "100000000", "100000001" },
         { "--max-labels-per-series", "0", "1", "1024", "1025" },
         { "--max-inflight", "0", "1", "65536", "65537" },
+        { "--request-timeout", "0", "1", "3600", "3601" },
         { "--fine-hours", "0", "1", "720", "721" },
         { "--coarse-days", "0", "1", "3650", "3651" },
         { "--plot-history-hours", "0", "1", "87600", "87601" },

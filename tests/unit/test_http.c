@@ -17,9 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "adapter/config.h"
@@ -372,6 +374,36 @@ static void test_http_checks_access_first(void **state)
     assert_int_equal(start(64), 0);
 }
 
+/* --request-timeout: a body still trickling in after the timeout gets its connection closed,
+ * without an answer; the server goes on answering others. */
+static void test_http_closes_slow_bodies(void **state)
+{
+    (void)state;
+    teardown(NULL);
+    test_cfg(64);
+    cfg.request_timeout_s = 1;
+    assert_int_equal(start_cfg(), 0);
+    int fd = connect_server();
+    struct timeval tv = {.tv_sec = 3};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const char head[] = "POST /api/v1/write HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                        "application/x-protobuf\r\nContent-Length: 100\r\n\r\n0123456789";
+    assert_int_equal(send(fd, head, sizeof head - 1, 0), (ssize_t)(sizeof head - 1));
+    struct timespec pause = {1, 300000000};
+    nanosleep(&pause, NULL);
+    (void)send(fd, "0123456789", 10, MSG_NOSIGNAL);
+    char buf[512];
+    errno = 0;
+    ssize_t k = recv(fd, buf, sizeof buf, 0);
+    /* closed by the server, with no answer (a receive timeout would mean it still waited) */
+    if (!(k == 0 || (k < 0 && errno == ECONNRESET)))
+        fail_msg("recv gave %zd (%s): the slow body was not cut off", k, strerror(errno));
+    close(fd);
+    assert_int_equal(request("GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf), 200);
+    teardown(NULL);
+    assert_int_equal(start(64), 0);
+}
+
 /* --max-samples-per-request: 413 naming the limit, and nothing stored. */
 static void test_http_limits_samples_per_request(void **state)
 {
@@ -431,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_http_serves_plots),
         cmocka_unit_test(test_http_checks_access_first),
         cmocka_unit_test(test_http_limits_samples_per_request),
+        cmocka_unit_test(test_http_closes_slow_bodies),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     write_worker_release();
