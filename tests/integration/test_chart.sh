@@ -48,6 +48,7 @@ combos=(
     "no-persistence|--set persistence.enabled=false"
     "operator|--set serviceMonitor.enabled=true,prometheusRule.enabled=true,prometheusRule.labels.release=kps"
     "sharded|--set replicas=3,serviceMonitor.enabled=true,prometheusRule.enabled=true"
+    "secure|--set auth.bearerTokenSecret.name=mai-token,auth.basicUsersSecret.name=mai-users,auth.metrics=true,tls.secretName=mai-tls"
     "sinks|--set alertSinks.webhooks[0].url=https://hooks.example/x,alertSinks.webhooks[1].secretKeyRef.name=slack,alertSinks.webhooks[1].secretKeyRef.key=url,alertSinks.pushgateway=http://pg:9091,env.VM_URL=http://vm:8428"
 )
 for c in "${combos[@]}"; do
@@ -154,6 +155,20 @@ printf 'OOM_KILLS off\n' > "$IT_TMP/override.txt"
 "$IT_MAI" rules --signals "$IT_TMP/override.txt" > "$IT_TMP/override-rules.yml"
 render override --set prometheusRule.enabled=true,prometheusRule.alerts.enabled=false --show-only templates/prometheusrule.yaml --set-file signalCatalogue.recordingRules="$IT_TMP/override-rules.yml"
 notes override --set-file signalCatalogue.recordingRules="$IT_TMP/override-rules.yml"
+check "auth and TLS: the Secrets are mounted and passed with their flags, probes over HTTPS" \
+    'python3 -c "import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+pod = [d for d in docs if d[\"kind\"] in (\"StatefulSet\", \"Deployment\")][0][\"spec\"][\"template\"][\"spec\"]
+c = pod[\"containers\"][0]
+for a in (\"--auth-bearer-token-file=/etc/metrics-ai-auth/token\", \"--auth-basic-users-file=/etc/metrics-ai-auth/users\",
+          \"--auth-metrics\", \"--tls-cert=/etc/metrics-ai-tls/tls.crt\", \"--tls-key=/etc/metrics-ai-tls/tls.key\"):
+    assert a in c[\"args\"], (a, c[\"args\"])
+vols = {v[\"name\"]: v for v in pod[\"volumes\"]}
+names = [s[\"secret\"][\"name\"] for s in vols[\"auth\"][\"projected\"][\"sources\"]]
+assert names == [\"mai-token\", \"mai-users\"], names
+assert vols[\"tls\"][\"secret\"][\"secretName\"] == \"mai-tls\"
+assert c[\"readinessProbe\"][\"httpGet\"][\"scheme\"] == \"HTTPS\"
+" "$IT_TMP/secure.yaml"'
 render override-svc --set-file signalCatalogue.override="$IT_TMP/override.txt"
 check "catalogue override: the file is a ConfigMap, mounted and passed to the service with --signals" \
     'python3 -c "import sys, yaml

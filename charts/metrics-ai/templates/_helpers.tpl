@@ -109,6 +109,19 @@ spec:
         {{- if .Values.signalCatalogue.override }}
         - --signals=/etc/metrics-ai/signals.txt
         {{- end }}
+        {{- if .Values.auth.bearerTokenSecret.name }}
+        - --auth-bearer-token-file=/etc/metrics-ai-auth/token
+        {{- end }}
+        {{- if .Values.auth.basicUsersSecret.name }}
+        - --auth-basic-users-file=/etc/metrics-ai-auth/users
+        {{- end }}
+        {{- if .Values.auth.metrics }}
+        - --auth-metrics
+        {{- end }}
+        {{- if .Values.tls.secretName }}
+        - --tls-cert=/etc/metrics-ai-tls/tls.crt
+        - --tls-key=/etc/metrics-ai-tls/tls.key
+        {{- end }}
         {{- if .Values.config.quiet }}
         - --quiet
         {{- end }}
@@ -154,15 +167,15 @@ spec:
           containerPort: {{ int64 .Values.config.port }}
           protocol: TCP
       startupProbe:
-        httpGet: {path: /-/healthy, port: http}
+        httpGet: {path: /-/healthy, port: http, scheme: {{ if .Values.tls.secretName }}HTTPS{{ else }}HTTP{{ end }}}
         periodSeconds: 10
         failureThreshold: {{ .Values.startupProbe.failureThreshold }}
       livenessProbe:
-        httpGet: {path: /-/healthy, port: http}
+        httpGet: {path: /-/healthy, port: http, scheme: {{ if .Values.tls.secretName }}HTTPS{{ else }}HTTP{{ end }}}
         periodSeconds: 20
         failureThreshold: 3
       readinessProbe:
-        httpGet: {path: /-/ready, port: http}
+        httpGet: {path: /-/ready, port: http, scheme: {{ if .Values.tls.secretName }}HTTPS{{ else }}HTTP{{ end }}}
         periodSeconds: 10
       resources:
         {{- toYaml .Values.resources | nindent 8 }}
@@ -178,6 +191,16 @@ spec:
           mountPath: /etc/metrics-ai
           readOnly: true
         {{- end }}
+        {{- if or .Values.auth.bearerTokenSecret.name .Values.auth.basicUsersSecret.name }}
+        - name: auth
+          mountPath: /etc/metrics-ai-auth
+          readOnly: true
+        {{- end }}
+        {{- if .Values.tls.secretName }}
+        - name: tls
+          mountPath: /etc/metrics-ai-tls
+          readOnly: true
+        {{- end }}
   volumes:
     - name: tmp
       emptyDir: {}
@@ -185,6 +208,30 @@ spec:
     - name: signals
       configMap:
         name: {{ include "metrics-ai.fullname" . }}-signals
+    {{- end }}
+    {{- if or .Values.auth.bearerTokenSecret.name .Values.auth.basicUsersSecret.name }}
+    - name: auth
+      projected:
+        sources:
+          {{- with .Values.auth.bearerTokenSecret }}
+          {{- if .name }}
+          - secret:
+              name: {{ .name }}
+              items: [{key: {{ .key | quote }}, path: token}]
+          {{- end }}
+          {{- end }}
+          {{- with .Values.auth.basicUsersSecret }}
+          {{- if .name }}
+          - secret:
+              name: {{ .name }}
+              items: [{key: {{ .key | quote }}, path: users}]
+          {{- end }}
+          {{- end }}
+    {{- end }}
+    {{- if .Values.tls.secretName }}
+    - name: tls
+      secret:
+        secretName: {{ .Values.tls.secretName }}
     {{- end }}
     {{- if not .Values.persistence.enabled }}
     - name: data
