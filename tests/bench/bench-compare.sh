@@ -79,7 +79,8 @@ start_receiver() {
         ;;
     mai)
         # shellcheck disable=SC2086
-        start_bg "$log" "$MAI" --listen "127.0.0.1:$port" $MAI_ARGS
+        start_bg "$log" env MODEL_FILES_DIR="$TMP/models-$series" FORECAST_PLOTS_DIR="$TMP/plots-$series" \
+            "$MAI" --listen "127.0.0.1:$port" $MAI_ARGS
         READY_URL="http://127.0.0.1:$port/-/ready"
         COUNTER_KEY=metrics_ai_samples_accepted_total
         ;;

@@ -49,8 +49,10 @@ for series in $SERIES_LIST; do
     pid="" port=""
     for try in 1 2 3; do
         port=$(free_port)
+        # its own model and plot directories: nothing restored from an earlier run
         # shellcheck disable=SC2086
-        start_bg "$TMP/metrics-ai-$series.log" "$MAI" --listen "127.0.0.1:$port" $MAI_ARGS
+        start_bg "$TMP/metrics-ai-$series.log" env MODEL_FILES_DIR="$TMP/models-$series" \
+            FORECAST_PLOTS_DIR="$TMP/plots-$series" "$MAI" --listen "127.0.0.1:$port" $MAI_ARGS
         pid=$BG_PID
         if wait_ready "http://127.0.0.1:$port/-/ready" "$pid" 30; then
             break
