@@ -267,3 +267,12 @@ need_traces() {
         exit 1
     fi
 }
+
+# page_has URL PATTERN: true when the page at URL holds a line matching the grep pattern. The page
+# is read whole first: `curl | grep -q` under pipefail fails at random when grep stops reading
+# early and curl gets SIGPIPE.
+page_has() {
+    local page
+    page=$(curl -fsS --max-time 5 "$1" 2>/dev/null) || return 1
+    grep -q -- "$2" <<<"$page"
+}

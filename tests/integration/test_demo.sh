@@ -58,7 +58,7 @@ forecast_n() { metric_lines "$MAI/metrics" metrics_ai_forecast | grep -c 'instan
 check "metrics_ai_forecast for both replayed series, 4 horizons each (got $(forecast_n))" \
     '[ "$(forecast_n)" = 8 ]'
 node_arrived() {
-    curl -fsS --max-time 5 "$MAI/api/v1/store?metric=node_load1&points=1" 2>/dev/null | grep -q '"job":"node"'
+    page_has "$MAI/api/v1/store?metric=node_load1&points=1" '"job":"node"'
 }
 wait_until 40 node_arrived
 check "the local node_exporter's series arrive through Prometheus' remote_write" 'node_arrived'

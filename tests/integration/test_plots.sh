@@ -119,7 +119,7 @@ for path in "/plots/../" "/plots/../metrics-ai.log" "/plots/..%2fmetrics-ai.log"
 done
 out=$(curl -sS --max-time 5 -w ' %{http_code}' "$MAI/plots/nope.png")
 check "GET /plots/nope.png is 404" '[[ "$out" == *" 404" ]]'
-check "the status page links /plots/" 'curl -fsS --max-time 5 "$MAI/" | grep -q "href=\"/plots/\""'
+check "the status page links /plots/" 'page_has "$MAI/" "href=\"/plots/\""'
 secs=$(grep -oE "plots: [0-9]+ files in [0-9.]+ s" "$IT_TMP/metrics-ai.log" | tail -1)
 check "the cycle logs its plot writes (${secs:-none})" '[ -n "$secs" ]'
 [ "$IT_FAIL" -gt 0 ] && show_log metrics-ai 30

@@ -67,7 +67,7 @@ status=$(curl -sS --max-time 5 -o "$IT_TMP/write.out" -w '%{http_code}' \
 check_eq "remote write of 180 rr_ramp samples -> 204" "$status" 204
 
 # the cycle publishes a forecast for rr_ramp within a few cycles
-forecast_published() { curl -fsS --max-time 5 "$MAI/metrics" 2>/dev/null | grep -q '^metrics_ai_forecast{.*metric="rr_ramp"'; }
+forecast_published() { page_has "$MAI/metrics" '^metrics_ai_forecast{.*metric="rr_ramp"'; }
 wait_until 20 forecast_published
 check "metrics-ai published a forecast for rr_ramp" forecast_published
 

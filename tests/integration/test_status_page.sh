@@ -27,7 +27,7 @@ wait_http "$MAI/-/ready" "$MAI_PID" 15 || { show_log mai; exit 1; }
 python3 "$IT_DIR/alert_scenario.py" "$MAI/api/v1/write" alerting >"$IT_TMP/scenario.out" 2>&1
 rc=$?
 check "the alerting scenario was accepted" '[ "$rc" -eq 0 ] || { cat "$IT_TMP/scenario.out"; false; }'
-critical() { curl -fsS --max-time 5 "$MAI/" | grep -q '<tr class="CRITICAL"><td>host02 (192.168.10.82)</td><td>/</td>'; }
+critical() { page_has "$MAI/" '<tr class="CRITICAL"><td>host02 (192.168.10.82)</td><td>/</td>'; }
 wait_until 30 critical
 
 # chromium NAME ARGS...: one bounded headless run with a throwaway profile
