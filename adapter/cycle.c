@@ -356,6 +356,15 @@ static void eta(cycle *c, model_entry *e, result_row *row)
     row->has_eta = 1;
 }
 
+/* The label value of an entry, or NULL. */
+static const char *entry_label(const model_entry *e, const char *name)
+{
+    for (uint32_t i = 0; i < e->nlabels; i++)
+        if (strcmp(e->labels[2 * i]->s, name) == 0)
+            return e->labels[2 * i + 1]->s;
+    return NULL;
+}
+
 /* The catalogue signal's alert categories: disk levels, I/O and network crisis (saturation
  * within ETA_DAYS), I/O and network anomaly and golden-signal anomaly (score at or above the
  * alert threshold now). */
@@ -366,10 +375,7 @@ static void signal_alerts(cycle *c, model_entry *e, result_row *row, results *r)
     row->signal = e->sig->id;
     row->layer = e->sig->layer;
     /* names are learned from node_uname_info as it arrives: the display may change */
-    const char *inst = NULL;
-    for (uint32_t i = 0; i < e->nlabels && !inst; i++)
-        if (strcmp(e->labels[2 * i]->s, "instance") == 0)
-            inst = e->labels[2 * i + 1]->s;
+    const char *inst = entry_label(e, "instance");
     char buf[256];
     if (inst && (c->cfg.names ? naming_display(c->cfg.names, inst, buf, sizeof buf)
                               : naming_host(inst, buf, sizeof buf)) &&
@@ -410,15 +416,6 @@ static int fit_due(const part *p)
 }
 
 /* Full fit on the whole ring history, with the season the data show. */
-/* The label value of an entry, or NULL. */
-static const char *entry_label(const model_entry *e, const char *name)
-{
-    for (uint32_t i = 0; i < e->nlabels; i++)
-        if (strcmp(e->labels[2 * i]->s, name) == 0)
-            return e->labels[2 * i + 1]->s;
-    return NULL;
-}
-
 /* --dump-csv: the exact points a fit trains on, as DIR/<metric>[_<instance>][_<mountpoint or
  * device>]_<label hash>.<fine|coarse>.csv with `timestamp,value` (seconds; empty buckets left
  * out), which `metrics-ai predict --input` reads back. Replaced at every fit. */

@@ -124,6 +124,15 @@ static void periodic_snapshot(void *arg)
     t->last_ns = mai_monotonic_ns();
 }
 
+/* Where a backfill after a restore starts: two steps before the restored snapshot was written
+ * (unix seconds), or 0 (the whole START_HOURS_AGO range) when nothing was restored. */
+static int64_t gap_start(const mai_config *cfg, const snapshot_stats *restored)
+{
+    struct stat sb;
+    return restored->path[0] && stat(restored->path, &sb) == 0
+               ? (int64_t)sb.st_mtime - 2 * cfg->step_s : 0;
+}
+
 /* A single run (--training, or --interval 0): the history comes from VM_URL's query_range (after
  * a restore, only the gap, unless --training), one model cycle runs on this thread (with
  * --training every model is fitted again and the backtest table printed), the alerts go out once,
@@ -131,10 +140,7 @@ static void periodic_snapshot(void *arg)
 static int run_one_shot(const mai_config *cfg, const signals *cat, store *st, cycle *cyc,
                         results_box *box, snapshot_timer *snap, const snapshot_stats *restored)
 {
-    struct stat sb;
-    int64_t since = !cfg->training && restored->path[0] && stat(restored->path, &sb) == 0
-                        ? (int64_t)sb.st_mtime - 2 * cfg->step_s : 0;
-    pull_backfill_at_start(cfg, cat, st, since);
+    pull_backfill_at_start(cfg, cat, st, cfg->training ? 0 : gap_start(cfg, restored));
     if (cfg->training)
         cycle_fit_all(cyc);
     char err[512];
@@ -328,10 +334,7 @@ int main(int argc, char **argv)
      * a restore, only the gap since the snapshot was written. */
     const char *vm_url_env = getenv("VM_URL");
     if (vm_url_env && vm_url_env[0]) {
-        struct stat sb;
-        int64_t since = restored.path[0] && stat(restored.path, &sb) == 0
-                            ? (int64_t)sb.st_mtime - 2 * cfg.step_s : 0;
-        pull_backfill_at_start(&cfg, cat, st, since);
+        pull_backfill_at_start(&cfg, cat, st, gap_start(&cfg, &restored));
     }
     if (cycle_start(cyc) != 0) {
         fprintf(stderr, "metrics-ai: cannot start the model cycle: out of memory\n");
