@@ -96,8 +96,9 @@ check "metrics_ai_node_anomaly{node=\"$NODENAME\"} is 0, 1 or 2 (got ${flag:-non
     '[[ "$flag" =~ ^[012]$ ]]'
 check "metrics_ai_host_pressure{node=\"$NODENAME\"} is 0 or 1 (got ${pressure:-none})" \
     '[[ "$pressure" =~ ^[01]$ ]]'
-check "the node's feature contributions sum to 1" \
-    'num_ge "$(metric_sum "$SNAP" metrics_ai_node_anomaly_contribution "node=\"$NODENAME\"" | awk "{ print (\$1 > 0.999 && \$1 < 1.001) }")" 1'
+# the shares sum to 1, or are all 0 while every training vector is the same (no tree can split)
+check "the node's feature contributions sum to 1 (or 0 before the forest can split)" \
+    'num_ge "$(metric_sum "$SNAP" metrics_ai_node_anomaly_contribution "node=\"$NODENAME\"" | awk "{ print ((\$1 > 0.999 && \$1 < 1.001) || \$1 == 0) }")" 1'
 for fam in disk_alerts_critical disk_alerts_warning disk_alerts_soon io_network_crisis \
            io_network_anomalies golden_anomalies classification_anomalies host_pressure_nodes; do
     check "metrics_ai_$fam exported" '[ -n "$(metric_value "$SNAP" metrics_ai_'"$fam"')" ]'
