@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "adapter/auth.h"
+#include "adapter/conn_deadline.h"
 #include "adapter/log.h"
 #include "adapter/remote_read.h"
 #include "adapter/plot_files.h"
@@ -50,6 +51,7 @@ typedef struct conn {
     char *body;
     size_t len, cap;
     write_reply reply;
+    conn_deadline_entry dl;     /* the wait for the next request's headers */
 } conn;
 
 struct http_server {
@@ -64,6 +66,7 @@ struct http_server {
     void *retrain_ctx;
     _Atomic(http_retrain_fn) retrain_fn;    /* set once the cycle exists */
     mai_auth *auth;
+    conn_deadline *dl;              /* --request-timeout for headers */
     char *tls_cert, *tls_key;       /* PEM text, kept for the daemon's lifetime */
     atomic_int capture_log;         /* 1 while the daemon starts: keep its last message */
     char start_error[512];
@@ -482,6 +485,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_NO;
     if (*con_cls == NULL) {     /* first call of a new request */
         *con_cls = k;
+        conn_deadline_busy(&k->dl);
         k->route = ROUTE_NONE;
         k->counted_inflight = 0;
         k->counted_read = 0;
@@ -545,6 +549,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (mai_monotonic_ns() - k->t0_ns > (int64_t)h->cfg->request_timeout_s * 1000000000) {
             log_msg(LOG_DEBUG, "closing a connection whose request body took over %u s "
                     "(--request-timeout)", h->cfg->request_timeout_s);
+            selfstats_add(&g_selfstats.connections_timed_out, 1);
             return MHD_NO;
         }
         take_body(h, k, upload_data, *upload_data_size);
@@ -571,6 +576,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)c;
     (void)toe;
     conn *k = *con_cls;
+    if (k)
+        conn_deadline_wait(&k->dl);
     if (k && k->counted_inflight) {
         atomic_fetch_sub(&g_selfstats.inflight, 1);
         k->counted_inflight = 0;
@@ -590,12 +597,17 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-    (void)cls;
-    (void)c;
+    http_server *h = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        *socket_context = calloc(1, sizeof(conn));
+        conn *k = calloc(1, sizeof(conn));
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (k && ci)
+            conn_deadline_add(h->dl, &k->dl, ci->connect_fd);
+        *socket_context = k;
     } else if (*socket_context) {
         conn *k = *socket_context;
+        conn_deadline_remove(h->dl, &k->dl);    /* before libmicrohttpd closes the socket */
         free(k->body);
         free(k);
         *socket_context = NULL;
@@ -642,6 +654,11 @@ int http_start(const mai_config *cfg, store *st, results_box *box, http_server *
     if (arc != 0) {
         free(h);
         return arc;
+    }
+    if (conn_deadline_start(cfg->request_timeout_s, 250, &h->dl) != 0) {
+        snprintf(err, errlen, "cannot start the HTTP connection watch thread");
+        http_stop(h);
+        return -MAI_ENOMEM;
     }
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (cfg->tls_cert[0]) {
@@ -747,6 +764,7 @@ void http_stop(http_server *h)
         return;
     if (h->d)
         MHD_stop_daemon(h->d);
+    conn_deadline_stop(h->dl);      /* after the daemon: every connection is gone */
     auth_free(h->auth);
     free(h->tls_cert);
     if (h->tls_key) {

@@ -47,6 +47,7 @@ typedef struct selfstats {
     atomic_uint_fast64_t latency_sum_ns;
     atomic_uint_fast64_t inflight;
     atomic_uint_fast64_t decode_buffer_bytes;
+    atomic_uint_fast64_t connections_timed_out; /* headers or body over --request-timeout */
     int64_t start_time_s;
 } selfstats;
 

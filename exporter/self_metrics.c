@@ -119,6 +119,9 @@ void self_metrics_write(expo_buf *b, const selfstats *st, const self_metrics_sto
     }
     counter(b, "metrics_ai_histograms_dropped_total", "Native histogram samples received and "
             "dropped (not supported).", ld(&st->histograms_dropped));
+    counter(b, "metrics_ai_http_connections_timed_out_total", "HTTP connections closed because "
+            "a request's headers or body took over --request-timeout.",
+            ld(&st->connections_timed_out));
     counter(b, "metrics_ai_exemplars_received_total", "Exemplars received (accepted, not "
             "stored).", ld(&st->exemplars_received));
     counter(b, "metrics_ai_metadata_received_total", "Metric metadata entries received.",

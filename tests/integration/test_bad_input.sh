@@ -26,7 +26,8 @@ T0=$(( $(date +%s) * 1000 ))
 python3 "$IT_DIR/bad_input_bodies.py" "$B" "$T0" || { echo "  FAIL could not build the bodies"; exit 1; }
 
 start_proc metrics-ai "${MAI_BIN:-$IT_MAI}" --listen "127.0.0.1:$PORT" --max-decoded-bytes 64k \
-    --max-body-bytes 128k --max-labels-per-series 8 --max-label-bytes 256 --interval 3600
+    --max-body-bytes 128k --max-labels-per-series 8 --max-label-bytes 256 --interval 3600 \
+    --request-timeout 3
 MAI_PID=$BG_PID
 wait_http "$MAI/-/ready" "$MAI_PID" 20 || { show_log metrics-ai; exit 1; }
 
@@ -188,9 +189,9 @@ check_eq "huge header sets stored nothing" \
 check "huge header sets: metrics-ai still runs" 'alive "$MAI_PID"'
 
 echo "  -- slow clients (bounded)"
-# slowloris: 64 connections each trickle a request's headers a few bytes every 0.2 s for 4 s;
-# meanwhile a valid write must be answered at once. Then a body sent in 16-byte pieces over ~2 s
-# must be taken whole.
+# slowloris: 64 connections each trickle a request's headers a few bytes every 0.2 s for up to
+# 5 s; meanwhile a valid write must be answered at once, and --request-timeout 3 must close every
+# one of them after 3-4 s. Then a body sent in 16-byte pieces over ~2 s must be taken whole.
 cat >"$IT_TMP/slow.py" <<'PY'
 import socket, sys, threading, time
 port, mode, body_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -200,19 +201,32 @@ if mode == 'loris':
         s = socket.create_connection(('127.0.0.1', port), timeout=5)
         s.sendall(b'POST /api/v1/write HTTP/1.1\r\nHost: x\r\n')
         socks.append(s)
-    t_end = time.time() + 4
+    t0 = time.time()
+    closed = {}
     n = 0
-    while time.time() < t_end:
-        for s in socks:
+    while time.time() < t0 + 5 and len(closed) < len(socks):
+        for i, s in enumerate(socks):
+            if i in closed:
+                continue
             try:
                 s.sendall(b'X-%d: a\r\n' % n)
+                s.setblocking(False)
+                try:
+                    got = s.recv(4096)
+                except BlockingIOError:
+                    got = None
+                s.setblocking(True)
+                if got is not None:     # b'' (end of stream) or an answer: either ends it
+                    closed[i] = time.time() - t0
             except OSError:
-                pass
+                closed[i] = time.time() - t0
         n += 1
         time.sleep(0.2)
     for s in socks:
         s.close()
-    print('trickled %d header lines on 64 connections' % n)
+    t = sorted(closed.values()) or [0]
+    print('trickled %d header lines on 64 connections; %d closed by the server after %.1f-%.1f s'
+          % (n, len(closed), t[0], t[-1]))
 else:
     body = open(body_path, 'rb').read()
     s = socket.create_connection(('127.0.0.1', port), timeout=10)
@@ -232,7 +246,13 @@ ms=$(( ($(date +%s%N) - t_start) / 1000000 ))
 check_eq "during 64 slowloris connections a valid write -> 204" "$STATUS" 204
 check "during 64 slowloris connections the write took under 1 s (${ms} ms)" '[ "$ms" -lt 1000 ]'
 wait "$LORIS"
-check "the slowloris clients ran their 4 s ($(cat "$IT_TMP/loris.out"))" 'grep -q "^trickled" "$IT_TMP/loris.out"'
+check "the slowloris clients ran ($(cat "$IT_TMP/loris.out"))" 'grep -q "^trickled" "$IT_TMP/loris.out"'
+check "--request-timeout 3 closed all 64 slowloris connections within 3-4.5 s" \
+    'python3 - "$IT_TMP/loris.out" <<PY
+import re, sys
+m = re.search(r"; (\d+) closed by the server after ([\d.]+)-([\d.]+) s", open(sys.argv[1]).read())
+sys.exit(not (m and int(m[1]) == 64 and 2.9 <= float(m[2]) and float(m[3]) <= 4.5))
+PY'
 check_eq "slowloris: the valid series is stored" "$(stored bi_canary slowloris)" "1/$T0"
 check_eq "a body trickled in 16-byte pieces -> 204" \
     "$(timeout 20 python3 "$IT_TMP/slow.py" "$PORT" body "$B/canary_slow_body.body" 2>&1)" \
@@ -244,6 +264,8 @@ check "metrics-ai is still running" 'alive "$MAI_PID"'
 SNAP=$IT_TMP/metrics.txt
 snapshot "$MAI/metrics" "$SNAP"
 check_eq "no 5xx answers" "$(metric_sum "$SNAP" metrics_ai_remote_write_requests_total 'code="5')" 0
+check "metrics_ai_http_connections_timed_out_total counts the 64 slowloris connections" \
+    '[ "$(metric_value "$SNAP" metrics_ai_http_connections_timed_out_total)" -ge 64 ]'
 for r in no_metric_name empty_label_name duplicate_label too_many_labels label_too_long \
          bad_symbol_ref samples_and_histograms invalid_utf8 timestamp_out_of_range \
          duplicate_timestamp out_of_order; do

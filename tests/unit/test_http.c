@@ -26,6 +26,8 @@
 
 #include "adapter/config.h"
 #include "adapter/http.h"
+#include "adapter/log.h"
+#include "adapter/selfstats.h"
 #include "adapter/store.h"
 #include "adapter/write_handler.h"
 
@@ -404,6 +406,47 @@ static void test_http_closes_slow_bodies(void **state)
     assert_int_equal(start(64), 0);
 }
 
+/* --request-timeout also bounds the headers: a client trickling a header byte every 200 ms
+ * (well inside libmicrohttpd's idle timeout) has its connection closed about a second after it
+ * connected, with no answer and one count in metrics_ai_http_connections_timed_out_total. */
+static void test_http_closes_slow_headers(void **state)
+{
+    (void)state;
+    teardown(NULL);
+    test_cfg(64);
+    cfg.request_timeout_s = 1;
+    assert_int_equal(start_cfg(), 0);
+    uint64_t before = atomic_load(&g_selfstats.connections_timed_out);
+    int fd = connect_server();
+    const char head[] = "GET /-/healthy HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    assert_int_equal(send(fd, head, sizeof head - 1, 0), (ssize_t)(sizeof head - 1));
+    int64_t t0 = mai_monotonic_ns();
+    int closed = 0;
+    char buf[512];
+    for (int i = 0; i < 20 && !closed; i++) {           /* 4 s at most */
+        struct timespec pause = {0, 200000000};
+        nanosleep(&pause, NULL);
+        if (send(fd, "a", 1, MSG_NOSIGNAL) != 1) {
+            closed = 1;
+            break;
+        }
+        ssize_t k = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+            closed = 1;
+        else if (k > 0)
+            fail_msg("the server answered a request whose headers never ended");
+    }
+    double took = (double)(mai_monotonic_ns() - t0) / 1e9;
+    close(fd);
+    if (!closed)
+        fail_msg("a client trickling its headers was not cut off after %.1f s", took);
+    assert_true(took < 2.5);
+    assert_int_equal(atomic_load(&g_selfstats.connections_timed_out) - before, 1);
+    assert_int_equal(request("GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n", buf, sizeof buf), 200);
+    teardown(NULL);
+    assert_int_equal(start(64), 0);
+}
+
 /* --max-samples-per-request: 413 naming the limit, and nothing stored. */
 static void test_http_limits_samples_per_request(void **state)
 {
@@ -464,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_http_checks_access_first),
         cmocka_unit_test(test_http_limits_samples_per_request),
         cmocka_unit_test(test_http_closes_slow_bodies),
+        cmocka_unit_test(test_http_closes_slow_headers),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     write_worker_release();
