@@ -41,6 +41,7 @@ typedef struct selfstats {
     atomic_uint_fast64_t exemplars_received;
     atomic_uint_fast64_t metadata_received;
     atomic_uint_fast64_t series_created;
+    atomic_uint_fast64_t series_kind_changes;   /* history dropped: counter <-> gauge */
     atomic_uint_fast64_t requests[VER__COUNT][CODE__COUNT];
     atomic_uint_fast64_t latency_bucket[SELFSTATS_LATENCY_BUCKETS]; /* not cumulative */
     atomic_uint_fast64_t latency_count;

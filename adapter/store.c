@@ -435,12 +435,13 @@ static int64_t floor_div(int64_t a, int64_t b)
 }
 
 /* Caller holds the series' shard lock. */
-static void recheck_kind(store *s, series *se, unsigned gen)
+static void recheck_kind(store *s, series *se, unsigned gen, store_result *res)
 {
     se->meta_gen = gen;
     int k = resolve_kind(s, istr_view(se->labels[2 * se->name_idx + 1]), se->wire_type);
     if (k != se->kind) {        /* the history so far has the other meaning: start again */
         se->kind = (uint8_t)k;
+        res->kind_changes++;
         rate_init(&se->rate);
         ring_clear(&se->fine);
         ring_agg_clear(&se->coarse);
@@ -453,7 +454,7 @@ static void append(store *s, shard *sh, series *se, const rw_sample *sm, uint32_
 {
     unsigned gen = atomic_load_explicit(&s->meta_gen, memory_order_relaxed);
     if (se->meta_gen != gen && se->wire_type < 0)
-        recheck_kind(s, se, gen);
+        recheck_kind(s, se, gen, res);
     for (uint32_t i = 0; i < n; i++) {
         int64_t t = sm[i].t_ms;
         if (t > STORE_MAX_ABS_TS_MS || t < -STORE_MAX_ABS_TS_MS) {

@@ -39,6 +39,8 @@ typedef struct store_result {
     uint64_t stale_markers;     /* of accepted: stale markers */
     uint32_t new_series;
     uint32_t refused_series;
+    uint32_t kind_changes;      /* series whose kind (counter/gauge) changed with new metadata:
+                                 * their history so far was dropped */
 } store_result;
 
 typedef struct store_stats {

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "adapter/log.h"
 #include "adapter/selfstats.h"
 
 /* ---- per-thread decode buffers ---- */
@@ -257,6 +258,10 @@ static void account(const rw_request *req, const store_result *res, write_reply 
     selfstats_add(&st->samples_rejected[REJ_SERIES_LIMIT], res->series_limit);
     selfstats_add(&st->samples_rejected[REJ_TIMESTAMP_RANGE], res->bad_timestamp);
     selfstats_add(&st->series_created, res->new_series);
+    selfstats_add(&st->series_kind_changes, res->kind_changes);
+    if (res->kind_changes)
+        log_msg(LOG_INFO, "%u series changed between counter and gauge with new metric metadata; "
+                "their history restarts (metrics_ai_series_kind_changes_total)", res->kind_changes);
     selfstats_add(&st->metadata_received, req->nmeta);
     uint64_t exemplars_ok = 0;
     for (uint32_t i = 0; i < req->nseries; i++) {

@@ -128,6 +128,9 @@ void self_metrics_write(expo_buf *b, const selfstats *st, const self_metrics_sto
             ld(&st->metadata_received));
     counter(b, "metrics_ai_series_created_total", "Series created in the store.",
             ld(&st->series_created));
+    counter(b, "metrics_ai_series_kind_changes_total", "Series that new metric metadata turned "
+            "from gauge into counter or back; their history so far was dropped.",
+            ld(&st->series_kind_changes));
 
     requests(b, st);
     gauge(b, "metrics_ai_remote_write_requests_in_flight", "Remote write requests being "

@@ -155,6 +155,7 @@ static void test_store_metadata_makes_counter_and_restarts_history(void **state)
     rb_sample(b, se, 60000, 70.0);
     rb_sample(b, se, 120000, 130.0);
     ingest(s, b, &res);
+    assert_int_equal(res.kind_changes, 1);
     info_of(s, REQS, &info);
     assert_int_equal(info.kind, STORE_COUNTER);
     float out[60];
