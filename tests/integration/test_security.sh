@@ -47,7 +47,8 @@ chmod 600 "$IT_TMP/token" "$IT_TMP/users" "$IT_TMP/key.pem"
 
 start_proc metrics-ai "$IT_MAI" --listen "127.0.0.1:$MAI_PORT" --interval 1 -vvv \
     --tls-cert "$IT_TMP/cert.pem" --tls-key "$IT_TMP/key.pem" \
-    --auth-bearer-token-file "$IT_TMP/token" --auth-basic-users-file "$IT_TMP/users" --auth-metrics
+    --auth-bearer-token-file "$IT_TMP/token" --auth-basic-users-file "$IT_TMP/users" --auth-metrics \
+    --request-timeout 3
 MAI_PID=$BG_PID
 CURL=(curl -sS --max-time 5 --cacert "$IT_TMP/cert.pem")
 AUTH=(-H "Authorization: Bearer $TOKEN")
@@ -94,6 +95,31 @@ check "plain HTTP to the HTTPS port gets no HTTP answer" \
     '! curl -sS --max-time 3 -o /dev/null "http://127.0.0.1:$MAI_PORT/-/healthy" 2>/dev/null'
 check "a client trusting another CA refuses the certificate" \
     '! curl -sS --max-time 3 --cacert "$IT_TMP/other.pem" -o /dev/null "$MAI/-/healthy" 2>"$IT_TMP/wrongca.err"'
+check "over TLS, a client trickling its headers is closed after --request-timeout 3 s" \
+    'python3 - "$MAI_PORT" "$IT_TMP/cert.pem" >"$IT_TMP/trickle.out" 2>&1 <<PY
+import socket, ssl, sys, time
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5),
+                    server_hostname="127.0.0.1")
+t0 = time.time()
+s.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n")
+for i in range(40):                         # 8 s at most
+    time.sleep(0.2)
+    try:
+        s.sendall(b"X-%d: a\r\n" % i)
+        s.settimeout(0.01)
+        try:
+            if s.recv(4096) == b"":
+                break
+        except (socket.timeout, ssl.SSLWantReadError):
+            pass
+        s.settimeout(5)
+    except OSError:
+        break
+took = time.time() - t0
+print("closed after %.1f s" % took)
+sys.exit(not 2.9 <= took <= 4.5)
+PY' || sed "s/^/  | /" "$IT_TMP/trickle.out"
 
 # Real Prometheus over HTTPS with the bearer token from a file.
 start_proc node-exporter prometheus-node-exporter --web.listen-address="127.0.0.1:$NODE_PORT"
