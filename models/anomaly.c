@@ -5,8 +5,9 @@
  * daily peak that the profile expects is not a deviation. Its deviations (of the point and of
  * two EW means) from its level, fixed before the point is seen, are divided by the largest past
  * deviation of the same sign and scale from before the current episode (and by at least a few
- * robust scales): matching that record scores 0.5, twice it 0.94. The score then decays from the
- * highest recent value rather than dropping at once (hold). */
+ * robust scales): matching that record scores 0.5, twice it 0.94. A lasting step far beyond the
+ * noise moves the level to the new regime at once, so it is scored at its onset only. The score
+ * then decays from the highest recent value rather than dropping at once (hold). */
 #include "models/anomaly.h"
 
 #include <math.h>
@@ -34,7 +35,7 @@ void an_config_default(an_config *c)
         .shift_scales = 8.0,
         .shift_points = 20,
         .half_life = 0,
-        .hold_half_life = 40,
+        .hold_half_life = 10,
     };
 }
 
