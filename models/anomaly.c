@@ -5,8 +5,9 @@
  * daily peak that the profile expects is not a deviation. Its deviations (of the point and of
  * two EW means) from its level, fixed before the point is seen, are divided by the largest past
  * deviation of the same sign and scale from before the current episode (and by at least a few
- * robust scales): matching that record scores 0.5, twice it 0.94. The score then decays from the
- * highest recent value rather than dropping at once (hold). */
+ * robust scales): matching that record scores 0.5, twice it 0.94. A lasting step far beyond the
+ * noise moves the level to the new regime at once, so it is scored at its onset only. The score
+ * then decays from the highest recent value rather than dropping at once (hold). */
 #include "models/anomaly.h"
 
 #include <math.h>
@@ -31,8 +32,10 @@ void an_config_default(an_config *c)
         .spans = {1, 12, 48},
         .warm = 100,
         .record_delay = 48,
+        .shift_scales = 8.0,
+        .shift_points = 20,
         .half_life = 0,
-        .hold_half_life = 30,
+        .hold_half_life = 10,
     };
 }
 
@@ -73,6 +76,7 @@ void an_config_for_step(an_config *c, double step_s)
             c->spans[j] = stretch_points(c->spans[j], f);
     c->warm = stretch_points(c->warm, f);
     c->record_delay = stretch_points(c->record_delay, f);
+    c->shift_points = stretch_points(c->shift_points, f);
     c->half_life *= f;
     c->hold_half_life *= f;
 }
@@ -88,6 +92,7 @@ int an_init(an_state *s, const an_config *c)
         (c->direction != AN_BOTH && c->direction != AN_UP && c->direction != AN_DOWN) ||
         !weight_ok(c->level_alpha) || !weight_ok(c->scale_alpha) || !weight_ok(c->fit_alpha) ||
         !weight_ok(c->profile_alpha) || !weight_ok(c->pick_ratio) || !(c->scale_floor >= 0) ||
+        !(c->shift_scales >= 0) || (c->shift_scales > 0 && c->shift_points == 0) ||
         !(c->half_life >= 0) || !(c->hold_half_life >= 0))
         return -MAI_EINVAL;
     for (int j = 0; j < AN_SCALES; j++)
@@ -220,9 +225,37 @@ static double step_predictor(an_state *s, int k, int use, uint64_t tick, double 
         if (warm && mag > p->blk[j][down])  /* records start once the predictor is warm */
             p->blk[j][down] = mag;
     }
+    /* A shift: shift_points points in a row, each far beyond the noise on the same side of the
+     * level. The level jumps to their mean and the EW means restart there: the step has been
+     * scored at its onset (against the old level) and the new level is not a deviation any more,
+     * where the capped updates below would take hours to reach it. */
+    double e = yd - p->level, ae = fabs(e);
+    int side = e > 0 ? 1 : -1;
+    if (c->shift_scales > 0 && p->mad > 0 && ae > c->shift_scales * p->mad) {
+        if (side != p->run_sign) {
+            p->run_sign = side;
+            p->run = 0;
+            p->run_sum = 0;
+        }
+        p->run++;
+        p->run_sum += yd;
+        if (p->run >= c->shift_points) {
+            p->level = p->run_sum / p->run;
+            for (int j = 1; j < AN_SCALES; j++)
+                p->sm[j] = p->level;
+            p->run = 0;
+            p->run_sum = 0;
+            p->run_sign = 0;
+            e = yd - p->level;
+            ae = fabs(e);
+        }
+    } else {
+        p->run = 0;
+        p->run_sum = 0;
+        p->run_sign = 0;
+    }
     /* Huber-style updates: a spike moves the level by at most 2 robust scales, so it does not
      * bias the residuals of the points after it; the scale follows lasting change */
-    double e = yd - p->level, ae = fabs(e);
     if (s->seen == 2)
         p->mad = p->fit = ae;
     double lim = 2.0 * p->mad;

@@ -39,6 +39,10 @@ typedef struct an_config {
     uint32_t record_delay;  /* D: a deviation joins the records D to 2D points after it (at
                              * least persistence), so an episode that grows for hours is compared
                              * with what came before it, not with its own last points */
+    double shift_scales;    /* a shift: shift_points points in a row, each beyond this many robust
+                             * scales from the level on the same side; 0 = off */
+    uint32_t shift_points;  /* then the level jumps to their mean, so a step is scored at its
+                             * onset and the new level is learnt at once */
     double half_life;       /* of the running extreme residual, in points; 0 = never decays */
     double hold_half_life;  /* after the persistence minimum, the score is held at the highest
                              * recent score decayed with this half-life (points); 0 = off. A big
@@ -57,6 +61,9 @@ typedef struct an_pred {
     double blk[AN_SCALES][2];   /* largest deviations of the current block of D points */
     double prev[AN_SCALES][2];  /* and of the block before it; neither is in hi yet */
     uint32_t nblk;          /* points in the current block */
+    uint32_t run;           /* points in a row beyond shift_scales from the level ... */
+    int run_sign;           /* ... on this side (+1 above, -1 below, 0 no run) */
+    double run_sum;         /* and their sum (deseasonalised) */
     int started;            /* a profile predictor: past its first cycle and warm-up */
 } an_pred;
 
@@ -81,7 +88,7 @@ typedef struct an_state {
 void an_config_default(an_config *c);
 
 /* Sets day_points for a grid of step_s seconds and rescales the time constants (spans, warm,
- * record_delay, half-lives, EW weights), which an_config_default gives for a 300 s grid, so that
+ * record_delay, shift_points, half-lives, EW weights), which an_config_default gives for a 300 s grid, so that
  * they cover the same time on this grid. Call it once, on the defaults. The user controls
  * (direction, min_change, persistence, in points) are left as they are. */
 void an_config_for_step(an_config *c, double step_s);
@@ -92,7 +99,8 @@ uint32_t an_day_points(double step_s);
 
 /* Returns 0, or -MAI_EINVAL for persistence 0 or above AN_MAX_PERSIST, a negative or NaN
  * min_change, an unknown direction, an EW weight outside (0,1], a pick_ratio outside (0,1], a
- * negative or NaN scale_floor, half_life or hold_half_life, or a zero span or record_delay. */
+ * negative or NaN scale_floor, shift_scales, half_life or hold_half_life, a zero span or
+ * record_delay, or a zero shift_points with shift_scales above 0. */
 int an_init(an_state *s, const an_config *c);
 
 /* Feeds y (NaN or the stale marker = missing: score 0, only the clock of the profiles advances)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/unit/test_anomaly.c -- the streaming anomaly score: spike in a noisy sine, direction,
  * min-change, persistence, hold, no look-ahead (with and without profiles), gaps and stale
- * markers, daily seasonality, level shifts, bursts and their returns, growing episodes, the
- * grid-step rescaling, bad configurations, range and cost per point. */
+ * markers, daily seasonality, level shifts, a large step learnt at once, bursts and their
+ * returns, growing episodes, the grid-step rescaling, bad configurations, range and cost per
+ * point. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -282,6 +283,33 @@ static void test_level_shift(void **state)
     assert_true(max_range(s, 2 * N + 600, 4 * N) < 0.7);
 }
 
+/* A step far beyond the noise (a service restarting on a new level): scored at its onset, then
+ * the level jumps to the new regime after shift_points points, so the new level soon scores
+ * low. Without the jump, the capped level updates take hundreds of points to get there. */
+static void test_large_step_learnt(void **state)
+{
+    (void)state;
+    static double y[4 * N], s[4 * N];
+    uint32_t x = 19;
+    for (size_t i = 0; i < 4 * N; i++)
+        y[i] = 20.0 + (i >= 2 * N ? 40.0 : 0.0) + noise(&x);
+    an_config c;
+    an_config_default(&c);
+    run(&c, y, 4 * N, s);
+    assert_true(max_range(s, 2 * N, 2 * N + 5) > 0.9);
+    assert_true(max_range(s, 2 * N + 50, 4 * N) < 0.5);
+    c.shift_scales = 0;                 /* off: the new level stays a deviation much longer */
+    run(&c, y, 4 * N, s);
+    assert_true(max_range(s, 2 * N + 50, 2 * N + 51) > 0.9);
+    c.shift_scales = 8;
+    c.shift_points = 0;
+    an_state st;
+    assert_int_equal(an_init(&st, &c), -MAI_EINVAL);
+    c.shift_points = 20;
+    c.shift_scales = -1;
+    assert_int_equal(an_init(&st, &c), -MAI_EINVAL);
+}
+
 /* Short bursts on an idle series: after a few of them, an identical burst and the return from
  * it are no longer surprising. A burst twice as high still is. */
 static void test_bursts_and_returns(void **state)
@@ -351,6 +379,7 @@ static void test_config_for_step(void **state)
     assert_int_equal(c.spans[0], 1);
     assert_int_equal(c.spans[1], 5 * d.spans[1]);
     assert_int_equal(c.record_delay, 5 * d.record_delay);
+    assert_int_equal(c.shift_points, 5 * d.shift_points);
     assert_int_equal(c.warm, 5 * d.warm);
     assert_true(fabs(c.hold_half_life - 5 * d.hold_half_life) < 1e-9);
     assert_true(fabs(pow(1 - c.level_alpha, 5) - (1 - d.level_alpha)) < 1e-12);
@@ -436,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_gap_keeps_profile_aligned),
         cmocka_unit_test(test_daily_seasonality),
         cmocka_unit_test(test_level_shift),
+        cmocka_unit_test(test_large_step_learnt),
         cmocka_unit_test(test_bursts_and_returns),
         cmocka_unit_test(test_growing_episode),
         cmocka_unit_test(test_config_for_step),
