@@ -3,7 +3,9 @@
 # (build/fuzz/fuzz_<name>: tests/fuzz/fuzz_<name>.c against build/libmai-fuzz.a, clang with
 # ASan+UBSan), each for FUZZ_SECONDS (default 30) from a copy of its committed seed corpus
 # tests/fuzz/corpus/fuzz_<name>/ (new inputs go to build/fuzz/corpus/fuzz_<name>/, kept between
-# runs, never into the repository). Prints one line per target: executions, execs/s, corpus size.
+# runs, never into the repository). With FUZZ_RUNS=N each target instead runs until it has
+# executed N inputs (-runs=N). Prints one line per target: executions, seconds, execs/s, corpus
+# size.
 # Before fuzzing, every input under tests/fuzz/regressions/fuzz_<name>/ (each once a failure)
 # is replayed and must pass.
 # Exits non-zero on a crash, a leak, a timeout or an out-of-memory; the input is kept in
@@ -53,15 +55,17 @@ for t in "${targets[@]}"; do
     mkdir -p "$work"
     cp -n tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null
     log=$out/$t.log
+    if [ -n "${FUZZ_RUNS:-}" ]; then budget=-runs=$FUZZ_RUNS; else budget=-max_total_time=$FUZZ_SECONDS; fi
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
-    "$bin" -max_total_time="$FUZZ_SECONDS" -max_len="$(max_len "$t")" -timeout=10 \
+    "$bin" "$budget" -max_len="$(max_len "$t")" -timeout=10 \
         -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/crashes/$t-" \
         "$work" >"$log" 2>&1
     r=$?
     execs=$(awk '/stat::number_of_executed_units/ { print $2 }' "$log")
-    secs=$(awk '/stat::average_exec_per_sec/ { print $2 }' "$log")
+    rate=$(awk '/stat::average_exec_per_sec/ { print $2 }' "$log")
+    secs=$(awk '/^Done [0-9]+ runs in/ { print $5 }' "$log")
     printf '%-18s %12s executions in %ss (%s/s), corpus %s inputs%s\n' "$t" "${execs:-?}" \
-        "$FUZZ_SECONDS" "${secs:-?}" "$(find "$work" -type f | wc -l)" \
+        "${secs:-$FUZZ_SECONDS}" "${rate:-?}" "$(find "$work" -type f | wc -l)" \
         "$([ "$r" -ne 0 ] && echo ", FAILED (exit $r)")"
     if [ "$r" -ne 0 ]; then
         grep -E 'ERROR|SUMMARY|==[0-9]+==|fuzz_' "$log" | head -20 >&2
