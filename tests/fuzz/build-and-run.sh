@@ -55,7 +55,8 @@ for t in "${targets[@]}"; do
     mkdir -p "$work"
     cp -n tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null
     log=$out/$t.log
-    if [ -n "${FUZZ_RUNS:-}" ]; then budget=-runs=$FUZZ_RUNS; else budget=-max_total_time=$FUZZ_SECONDS; fi
+    budget=-max_total_time=$FUZZ_SECONDS
+    [ -n "${FUZZ_RUNS:-}" ] && budget=-runs=$FUZZ_RUNS
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
     "$bin" "$budget" -max_len="$(max_len "$t")" -timeout=10 \
         -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/crashes/$t-" \
