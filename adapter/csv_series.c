@@ -109,13 +109,22 @@ static size_t trim(const char *s, size_t n, const char **start, int unquote)
 
 int csv_series_read(const char *path, csv_series *out, FILE *warn, char *err, size_t errlen)
 {
-    (void)warn;
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -MAI_EIO;
     }
+    int rc = csv_series_read_stream(f, path, out, warn, err, errlen);
+    fclose(f);
+    return rc;
+}
+
+int csv_series_read_stream(FILE *f, const char *path, csv_series *out, FILE *warn, char *err,
+                           size_t errlen)
+{
+    (void)warn;
+    memset(out, 0, sizeof *out);
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -163,8 +172,11 @@ int csv_series_read(const char *path, csv_series *out, FILE *warn, char *err, si
         out->line[out->n] = lineno;
         out->n++;
     }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+        rc = -MAI_EIO;
+    }
     free(line);
-    fclose(f);
     if (rc != 0)
         csv_series_free(out);
     return rc;
@@ -211,30 +223,49 @@ double csv_series_infer_step(const csv_series *s)
     return step;
 }
 
+/* Sets y[0..n) to NaN: y[0], then copies doubling in size (a few memcpy calls, whatever n). */
+static void fill_nan(double *y, size_t n)
+{
+    if (n == 0)
+        return;
+    y[0] = NAN;
+    for (size_t k = 1; k < n; k *= 2)
+        memcpy(y + k, y, (k < n - k ? k : n - k) * sizeof *y);
+}
+
+int csv_grid_size(const csv_series *s, double step, size_t *n)
+{
+    *n = 0;
+    if (s->n == 0 || !(step > 0))
+        return 0;
+    double newest = s->t[0];
+    for (size_t i = 1; i < s->n; i++)
+        newest = s->t[i] > newest ? s->t[i] : newest;
+    double span = floor((newest - s->t[0]) / step + 1e-9);
+    if (!(span < CSV_GRID_MAX_POINTS))
+        return -MAI_ETOOBIG;
+    *n = (size_t)span + 1;
+    return 0;
+}
+
 int csv_grid_build(const csv_series *s, double step, const char *path, FILE *warn,
                    csv_grid *out)
 {
     memset(out, 0, sizeof *out);
-    if (s->n == 0 || !(step > 0))
-        return 0;
-    double t0 = s->t[0], newest = s->t[0];
-    for (size_t i = 1; i < s->n; i++)
-        newest = s->t[i] > newest ? s->t[i] : newest;
-    double span = floor((newest - t0) / step + 1e-9);
-    if (!(span < CSV_GRID_MAX_POINTS))
-        return -MAI_ETOOBIG;
-    size_t n = (size_t)span + 1;
+    size_t n;
+    int rc = csv_grid_size(s, step, &n);
+    if (rc != 0 || n == 0)
+        return rc;
+    double t0 = s->t[0];
     out->y = malloc(n * sizeof *out->y);
-    double *cnt = calloc(n, sizeof *cnt);
-    if (!out->y || !cnt) {
-        free(out->y);
-        free(cnt);
-        out->y = NULL;
+    if (!out->y)
         return -MAI_ENOMEM;
-    }
-    for (size_t i = 0; i < n; i++)
-        out->y[i] = 0;
-    double last_t = -INFINITY, last_v = NAN;
+    fill_nan(out->y, n);            /* a step no point falls in stays a gap */
+    /* Kept points have increasing times, so their steps never go back: each step's mean is
+     * complete when the next kept point falls in a later step. The work is per point, not per
+     * step, however sparse the series. */
+    double last_t = -INFINITY, last_v = NAN, sum = 0, cnt = 0;
+    size_t cur = 0, filled = 0;
     for (size_t i = 0; i < s->n; i++) {
         double t = s->t[i], v = s->v[i];
         if (t < last_t) {
@@ -254,22 +285,23 @@ int csv_grid_build(const csv_series *s, double step, const char *path, FILE *war
         if (!isfinite(v))
             continue;
         size_t b = (size_t)floor((t - t0) / step + 1e-9);
-        out->y[b] += v;
-        cnt[b] += 1;
-    }
-    size_t gaps = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (cnt[i] > 0) {
-            out->y[i] /= cnt[i];
-        } else {
-            out->y[i] = NAN;
-            gaps++;
+        if (cnt > 0 && b != cur) {
+            out->y[cur] = sum / cnt;
+            filled++;
+            sum = cnt = 0;
         }
+        cur = b;
+        sum += v;
+        cnt += 1;
     }
+    if (cnt > 0) {
+        out->y[cur] = sum / cnt;
+        filled++;
+    }
+    size_t gaps = n - filled;
     if (warn && gaps)
         fprintf(warn, "%s: %zu of %zu steps of %.17gs have no point: gaps, bridged by the "
                 "models\n", path, gaps, n, step);
-    free(cnt);
     out->t0 = t0;
     out->step = step;
     out->n = n;

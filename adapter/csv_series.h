@@ -30,6 +30,10 @@ typedef struct csv_grid {
  * "timestamp,value": err names file and line), -MAI_ENOMEM. warn (may be NULL) gets one line
  * per irregularity that is not an error. */
 int csv_series_read(const char *path, csv_series *out, FILE *warn, char *err, size_t errlen);
+/* The same from an open stream f (read to its end, not closed); messages name the file as
+ * path. Returns 0, -MAI_EIO (a read error), -MAI_EPROTO or -MAI_ENOMEM. */
+int csv_series_read_stream(FILE *f, const char *path, csv_series *out, FILE *warn, char *err,
+                           size_t errlen);
 void csv_series_free(csv_series *s);
 
 /* The most common positive difference between consecutive timestamps (0 when fewer than two). */
@@ -37,6 +41,10 @@ double csv_series_infer_step(const csv_series *s);
 
 /* Most grid steps csv_grid_build makes (10 years of minutes is 5.3 million). */
 #define CSV_GRID_MAX_POINTS 10000000
+
+/* The number of steps csv_grid_build makes for s and step into *n (0 for no points or a step
+ * that is not positive), without building anything. Returns 0 or -MAI_ETOOBIG (*n = 0). */
+int csv_grid_size(const csv_series *s, double step, size_t *n);
 
 /* Builds the grid with the given step from the first timestamp; warns (naming the file and line)
  * about points dropped as out of order or conflicting repeats. Returns 0, -MAI_ETOOBIG when the

@@ -659,10 +659,14 @@ int signals_load(signals *cat, const char *path, char *err, size_t errlen)
 static void put_squoted(FILE *out, const char *s)
 {
     fputc('\'', out);
-    for (; *s; s++) {
-        if (*s == '\'')
-            fputc('\'', out);
-        fputc(*s, out);
+    for (;;) {
+        const char *q = strchr(s, '\'');
+        size_t n = q ? (size_t)(q - s) + 1 : strlen(s);
+        fwrite(s, 1, n, out);       /* the run up to and including the next quote */
+        if (!q)
+            break;
+        fputc('\'', out);
+        s = q + 1;
     }
     fputc('\'', out);
 }

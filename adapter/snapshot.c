@@ -382,6 +382,13 @@ int snapshot_check(const char *path, char *err, size_t errlen)
     return rc;
 }
 
+int snapshot_check_buffer(const void *b, size_t n, const char *name, char *err, size_t errlen)
+{
+    const mapped m = {b, n};
+    layout lay;
+    return check_mapped(name, &m, &lay, err, errlen);
+}
+
 /* Restores a checked file: the store's records, then the models'. */
 static void apply(const mapped *m, const layout *lay, store *st, cycle *cy, snapshot_stats *out)
 {
@@ -410,6 +417,27 @@ static void apply(const mapped *m, const layout *lay, store *st, cycle *cy, snap
     const uint8_t *dg = m->p + lay->off[2];
     out->file_digest.store = le_get_u64(dg);
     out->file_digest.models = le_get_u64(dg + 8);
+}
+
+/* Applies a checked file, then computes the live digest and logs the outcome. */
+static void restore_checked(const char *path, const mapped *m, const layout *lay, store *st,
+                            cycle *cy, snapshot_stats *out, double t0)
+{
+    apply(m, lay, st, cy, out);
+    out->bytes = m->n;
+    snapshot_digest(st, cy, &out->digest);
+    snprintf(out->path, sizeof out->path, "%s", path);
+    out->seconds = now_s() - t0;
+    int same = out->digest.store == out->file_digest.store &&
+               out->digest.models == out->file_digest.models;
+    log_msg(same ? LOG_INFO : LOG_WARN,
+            "snapshot restored from %s: %llu series, %llu models (%llu series, %llu models "
+            "not restored), %llu bytes in %.3f s; digest store=%016llx models=%016llx (%s)",
+            path, (unsigned long long)out->series, (unsigned long long)out->models,
+            (unsigned long long)out->series_skipped, (unsigned long long)out->models_skipped,
+            (unsigned long long)out->bytes, out->seconds,
+            (unsigned long long)out->digest.store, (unsigned long long)out->digest.models,
+            same ? "as written" : "differs from the file's: records not restored");
 }
 
 int snapshot_restore(const char *dir, store *st, cycle *cy, snapshot_stats *out)
@@ -441,24 +469,26 @@ int snapshot_restore(const char *dir, store *st, cycle *cy, snapshot_stats *out)
             log_msg(LOG_WARN, "snapshot refused: %s", err);
             continue;
         }
-        apply(&m, &lay, st, cy, out);
-        out->bytes = m.n;
+        restore_checked(path, &m, &lay, st, cy, out, t0);
         unmap_file(&m);
-        snapshot_digest(st, cy, &out->digest);
-        snprintf(out->path, sizeof out->path, "%s", path);
-        out->seconds = now_s() - t0;
-        int same = out->digest.store == out->file_digest.store &&
-                   out->digest.models == out->file_digest.models;
-        log_msg(same ? LOG_INFO : LOG_WARN,
-                "snapshot restored from %s: %llu series, %llu models (%llu series, %llu models "
-                "not restored), %llu bytes in %.3f s; digest store=%016llx models=%016llx (%s)",
-                path, (unsigned long long)out->series, (unsigned long long)out->models,
-                (unsigned long long)out->series_skipped, (unsigned long long)out->models_skipped,
-                (unsigned long long)out->bytes, out->seconds,
-                (unsigned long long)out->digest.store, (unsigned long long)out->digest.models,
-                same ? "as written" : "differs from the file's: records not restored");
         return 1;
     }
     log_msg(missing == 2 ? LOG_INFO : LOG_WARN, "no usable snapshot in %s: starting empty", dir);
     return 0;
+}
+
+int snapshot_restore_buffer(const void *b, size_t n, const char *name, store *st, cycle *cy,
+                            snapshot_stats *out)
+{
+    double t0 = now_s();
+    memset(out, 0, sizeof *out);
+    const mapped m = {b, n};
+    layout lay;
+    char err[1400];
+    if (check_mapped(name, &m, &lay, err, sizeof err) != 0) {
+        log_msg(LOG_WARN, "snapshot refused: %s", err);
+        return 0;
+    }
+    restore_checked(name, &m, &lay, st, cy, out, t0);
+    return 1;
 }

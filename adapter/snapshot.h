@@ -61,6 +61,13 @@ int snapshot_check(const char *path, char *err, size_t errlen);
  * restored, 0 for an empty start. */
 int snapshot_restore(const char *dir, store *st, cycle *cy, snapshot_stats *out);
 
+/* snapshot_check() and snapshot_restore() for one file already in memory (n bytes at b),
+ * named name in err and in the log: the check returns 0 or -MAI_EPROTO; the restore 1 when it
+ * restored the file, 0 when it refused it (nothing restored). */
+int snapshot_check_buffer(const void *b, size_t n, const char *name, char *err, size_t errlen);
+int snapshot_restore_buffer(const void *b, size_t n, const char *name, store *st, cycle *cy,
+                            snapshot_stats *out);
+
 /* The digest of the live state, as snapshot_write would record it. 0 or -MAI_ENOMEM. */
 int snapshot_digest(store *st, cycle *cy, snapshot_digest_t *out);
 

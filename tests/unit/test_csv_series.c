@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/unit/test_csv_series.c -- the CSV series reader and grid builder of `metrics-ai
  * predict`: timestamps (unix seconds, RFC 3339), file parsing (header, blank lines, CRLF,
- * quotes, errors naming file:line), step inference, and the grid (bucket means, dropped points
- * warned about with file:line, gaps as NaN). */
+ * quotes, errors naming file:line; from a path or an open stream), step inference, and the
+ * grid (bucket means, dropped points warned about with file:line, gaps as NaN). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -258,6 +258,45 @@ static void test_read_errors_name_file_and_line(void **state)
     assert_int_equal(s.n, 0);
 }
 
+/* The stream entry point: a memory buffer read to its end, errors naming the given name, the
+ * stream left open, a stream that cannot be read refused as -MAI_EIO. */
+static void test_read_stream_from_memory(void **state)
+{
+    (void)state;
+    static const char text[] = "timestamp,value\n100,1.5\n160,2\n";
+    FILE *f = fmemopen((void *)text, sizeof text - 1, "r");
+    assert_non_null(f);
+    csv_series s;
+    char err[256] = "";
+    assert_int_equal(csv_series_read_stream(f, "mem.csv", &s, NULL, err, sizeof err), 0);
+    assert_int_equal(s.n, 2);
+    near(s.t[1], 160, 0, "t1");
+    near(s.v[0], 1.5, 0, "v0");
+    assert_int_equal(s.line[0], 2);
+    assert_int_equal(fgetc(f), EOF);            /* read to its end, still open */
+    assert_int_equal(fclose(f), 0);
+    csv_series_free(&s);
+
+    static const char bad[] = "100,1\n160,2\n220,x\n";
+    f = fmemopen((void *)bad, sizeof bad - 1, "r");
+    assert_non_null(f);
+    assert_int_equal(csv_series_read_stream(f, "mem.csv", &s, NULL, err, sizeof err),
+                     -MAI_EPROTO);
+    assert_non_null(strstr(err, "mem.csv:3:"));
+    assert_null(strchr(err, '\n'));
+    assert_int_equal(s.n, 0);
+    assert_null(s.t);
+    fclose(f);
+
+    f = fopen("/dev/null", "w");                /* open, but not for reading */
+    assert_non_null(f);
+    err[0] = '\0';
+    assert_int_equal(csv_series_read_stream(f, "wo.csv", &s, NULL, err, sizeof err), -MAI_EIO);
+    assert_non_null(strstr(err, "wo.csv: read error"));
+    assert_int_equal(s.n, 0);
+    fclose(f);
+}
+
 /* A series over caller arrays (lines 1..n). */
 typedef struct fake {
     double t[64], v[64];
@@ -364,6 +403,48 @@ static void test_grid_means_and_gaps(void **state)
 }
 
 /* A span that needs more than CSV_GRID_MAX_POINTS steps is refused before any allocation. */
+/* The grid equals a plain per-step sum and count over the kept points, on random series with
+ * several points per step, long gaps, NaN values, out-of-order points and repeats. */
+static void test_grid_matches_per_step_means(void **state)
+{
+    (void)state;
+    srand(7);
+    for (int trial = 0; trial < 200; trial++) {
+        fake f;
+        double t[64], v[64], x = 1000;
+        size_t n = 1 + (size_t)(rand() % 64);
+        for (size_t i = 0; i < n; i++) {
+            int r = rand() % 10;
+            x += r == 0 ? -(double)(rand() % 200) : r == 1 ? 0 : r < 4 ? 60.0 * (rand() % 50)
+                                                                     : (double)(rand() % 40);
+            t[i] = x;
+            v[i] = rand() % 13 == 0 ? NAN : (double)(rand() % 1000) / 7;
+        }
+        fake_init(&f, t, v, n);
+        csv_grid g;
+        assert_int_equal(csv_grid_build(&f.s, 60, "r.csv", NULL, &g), 0);
+        double sum[4096] = {0}, cnt[4096] = {0}, last = -INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            if (t[i] <= last)
+                continue;
+            last = t[i];
+            if (isnan(v[i]))
+                continue;
+            size_t b = (size_t)floor((t[i] - t[0]) / 60 + 1e-9);
+            assert_true(b < g.n && b < 4096);
+            sum[b] += v[i];
+            cnt[b] += 1;
+        }
+        for (size_t b = 0; b < g.n; b++) {
+            if (cnt[b] > 0)
+                near(g.y[b], sum[b] / cnt[b], 0, "a step's mean");
+            else
+                assert_true(isnan(g.y[b]));
+        }
+        csv_grid_free(&g);
+    }
+}
+
 static void test_grid_refuses_a_span_past_its_bound(void **state)
 {
     (void)state;
@@ -372,14 +453,22 @@ static void test_grid_refuses_a_span_past_its_bound(void **state)
     const double v[] = {1, 2, 3};
     fake_init(&f, t, v, 3);
     csv_grid g;
+    size_t n = 99;
+    assert_int_equal(csv_grid_size(&f.s, 60, &n), -MAI_ETOOBIG);
+    assert_int_equal(n, 0);
     assert_int_equal(csv_grid_build(&f.s, 60, "s.csv", NULL, &g), -MAI_ETOOBIG);
     assert_null(g.y);
     assert_int_equal(g.n, 0);
+    assert_int_equal(csv_grid_size(&f.s, 600, &n), 0);
+    assert_int_equal(n, CSV_GRID_MAX_POINTS / 10 + 1);
     assert_int_equal(csv_grid_build(&f.s, 600, "s.csv", NULL, &g), 0);    /* a tenth of it */
     assert_int_equal(g.n, CSV_GRID_MAX_POINTS / 10 + 1);
     csv_grid_free(&g);
+    assert_int_equal(csv_grid_size(&f.s, 0, &n), 0);                       /* no step */
+    assert_int_equal(n, 0);
     const double t2[] = {0, 1e300};
     fake_init(&f, t2, v, 2);
+    assert_int_equal(csv_grid_size(&f.s, 1, &n), -MAI_ETOOBIG);
     assert_int_equal(csv_grid_build(&f.s, 1, "s.csv", NULL, &g), -MAI_ETOOBIG);
 }
 
@@ -477,8 +566,10 @@ int main(void)
         cmocka_unit_test(test_read_with_and_without_header),
         cmocka_unit_test(test_read_blank_lines_crlf_and_quotes),
         cmocka_unit_test(test_read_errors_name_file_and_line),
+        cmocka_unit_test(test_read_stream_from_memory),
         cmocka_unit_test(test_infer_step_is_the_mode),
         cmocka_unit_test(test_grid_means_and_gaps),
+        cmocka_unit_test(test_grid_matches_per_step_means),
         cmocka_unit_test(test_grid_refuses_a_span_past_its_bound),
         cmocka_unit_test(test_grid_drops_out_of_order_and_conflicting_repeats),
         cmocka_unit_test(test_grid_from_a_file_round_trip),

@@ -194,6 +194,18 @@ static void test_rule_file_shape(void **state)
         assert_non_null(strstr(buf, want));
     }
     free(buf);
+    /* single quotes in an expression are doubled, everything else is written as is */
+    char err[256];
+    assert_int_equal(signals_load_string(cat, "Q record=i:q:ratio layer=host unit=ratio "
+                                         "expr=up{a='x',b=\"y\"}+'' '\n", "q.signals", err,
+                                         sizeof err), 0);
+    f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    assert_int_equal(signals_write_rules(cat, f), 0);
+    fclose(f);
+    assert_non_null(strstr(buf, "      - record: i:q:ratio\n"
+                                "        expr: 'up{a=''x'',b=\"y\"}+'''' '''\n"));
+    free(buf);
     signals_free(cat);
 }
 

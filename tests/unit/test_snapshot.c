@@ -3,7 +3,8 @@
  * restored into a fresh store and cycle gives the same digest (rings and model states) and the
  * same forecasts after more data; a file cut at every section boundary, byte flips, a newer
  * version, an empty file and trailing bytes are refused with the matching one-line reason; a bad
- * snapshot.bin falls back to snapshot.prev.bin, and two bad files to an empty start. */
+ * snapshot.bin falls back to snapshot.prev.bin, and two bad files to an empty start; a file in
+ * memory is checked and restored the same way. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -401,6 +402,51 @@ static void test_snapshot_falls_back_to_prev_then_to_empty(void **state)
     fx_free(&a);
 }
 
+/* A file already in memory is checked and restored like the file itself; a flipped byte is
+ * refused with the same reason, naming the given name, and restores nothing. */
+static void test_snapshot_check_and_restore_from_memory(void **state)
+{
+    (void)state;
+    fixture a, b;
+    fx_make(&a);
+    feed(&a, 26 * 60);
+    snapshot_stats ws, rs;
+    write_snapshot(&a, &ws);
+    char path[200], err[512] = "", ferr[512] = "";
+    path_of(path, sizeof path, SNAPSHOT_FILE);
+    size_t n;
+    uint8_t *buf = read_all(path, &n);
+    assert_int_equal(snapshot_check_buffer(buf, n, "mem.bin", err, sizeof err), 0);
+    fx_make(&b);
+    assert_int_equal(snapshot_restore_buffer(buf, n, "mem.bin", b.st, b.cyc, &rs), 1);
+    assert_string_equal(rs.path, "mem.bin");
+    assert_int_equal(rs.series, ws.series);
+    assert_int_equal(rs.models, ws.models);
+    assert_int_equal(rs.bytes, n);
+    assert_true(rs.digest.store == ws.digest.store && rs.digest.models == ws.digest.models);
+    fx_free(&b);
+
+    buf[n / 2] ^= 0x40;
+    assert_int_equal(snapshot_check_buffer(buf, n, "mem.bin", err, sizeof err), -MAI_EPROTO);
+    write_all(path, buf, n);
+    assert_int_equal(snapshot_check(path, ferr, sizeof ferr), -MAI_EPROTO);
+    assert_string_equal(err + strlen("mem.bin"), ferr + strlen(path));    /* same reason */
+    assert_int_equal(strncmp(err, "mem.bin: ", 9), 0);
+    assert_null(strchr(err, '\n'));
+    fx_make(&b);
+    assert_int_equal(snapshot_restore_buffer(buf, n, "mem.bin", b.st, b.cyc, &rs), 0);
+    assert_string_equal(rs.path, "");
+    store_stats ss;
+    store_get_stats(b.st, &ss);
+    assert_int_equal(ss.series, 0);
+    fx_free(&b);
+    assert_int_equal(snapshot_check_buffer(buf, 0, "mem.bin", err, sizeof err), -MAI_EPROTO);
+    free(buf);
+    fx_free(&a);
+    teardown(NULL);
+    setup(NULL);
+}
+
 static void test_snapshot_write_reports_an_unwritable_dir(void **state)
 {
     (void)state;
@@ -421,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_snapshot_round_trip_is_bit_for_bit),
         cmocka_unit_test(test_snapshot_refuses_truncated_flipped_newer_files),
         cmocka_unit_test(test_snapshot_falls_back_to_prev_then_to_empty),
+        cmocka_unit_test(test_snapshot_check_and_restore_from_memory),
         cmocka_unit_test(test_snapshot_write_reports_an_unwritable_dir),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
