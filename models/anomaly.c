@@ -246,6 +246,11 @@ static double step_predictor(an_state *s, int k, int use, uint64_t tick, double 
             p->run = 0;
             p->run_sum = 0;
             p->run_sign = 0;
+            /* a profile's fit restarts from the plain level's, as when the profile started:
+             * its fit was measured in the regime before the shift, so the profile has to beat
+             * the plain level again in the new regime before it is picked */
+            if (k > 0)
+                p->fit = s->p[0].fit;
             e = yd - p->level;
             ae = fabs(e);
         }

@@ -8,9 +8,9 @@ set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-# Measured 0.803 (README "Anomaly scores"), the goal being 0.80; the floor
+# Measured 0.828 (README "Anomaly scores"), the goal being 0.80; the floor
 # is the measured figure minus 0.01.
-FLOOR=${ANOMALY_F1_FLOOR:-0.793}
+FLOOR=${ANOMALY_F1_FLOOR:-0.818}
 
 SHARED=${SHARED_DIR:-$IT_ROOT/../shared}
 if [ ! -f "$SHARED/data/labels/nab_windows.json" ]; then

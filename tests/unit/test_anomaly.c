@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/unit/test_anomaly.c -- the streaming anomaly score: spike in a noisy sine, direction,
  * min-change, persistence, hold, no look-ahead (with and without profiles), gaps and stale
- * markers, daily seasonality, level shifts, a large step learnt at once, bursts and their
+ * markers, daily seasonality, level shifts, a large step learnt at once, a profile picked again
+ * only after it beats the plain level in the new regime, bursts and their
  * returns, growing episodes, the grid-step rescaling, bad configurations, range and cost per
  * point. */
 #include <stdarg.h>
@@ -310,6 +311,37 @@ static void test_large_step_learnt(void **state)
     assert_int_equal(an_init(&st, &c), -MAI_EINVAL);
 }
 
+/* A series with a daily peak drops to an idle level with no cycle (a group scaled to zero).
+ * Before the drop the daily profile scores it; after it, every predictor jumps to the new level
+ * and the profile, whose fit was earned before the drop, has to beat the plain level again in
+ * the new regime before it is picked. Without the restart of its fit it would keep scoring the
+ * new regime on that old fit for about 100 points. */
+static void test_profile_repicked_after_shift(void **state)
+{
+    (void)state;
+    static double y[ND];
+    uint32_t x = 23;
+    size_t drop = 6 * DAY + DAY / 10;   /* between two peaks (at 0.6 of a day) */
+    for (size_t i = 0; i < ND; i++)
+        y[i] = i < drop ? daily_value(i, &x) : 1.0 + 0.02 * noise(&x);
+    an_config c;
+    an_config_default(&c);
+    an_config_for_step(&c, 300);
+    an_state st;
+    assert_int_equal(an_init(&st, &c), 0);
+    double drop_score = 0;
+    for (size_t i = 0; i < ND; i++) {
+        double v = an_update(&st, y[i]);
+        if (i == drop - 1)
+            assert_int_equal(st.used, 1);           /* the daily profile */
+        if (i >= drop && i < drop + 5 && v > drop_score)
+            drop_score = v;
+        if (i >= drop + 20 && i < drop + DAY)       /* the shift is taken after 20 points */
+            assert_int_equal(st.used, 0);
+    }
+    assert_true(drop_score > 0.9);                  /* the drop itself scores */
+}
+
 /* Short bursts on an idle series: after a few of them, an identical burst and the return from
  * it are no longer surprising. A burst twice as high still is. */
 static void test_bursts_and_returns(void **state)
@@ -466,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_daily_seasonality),
         cmocka_unit_test(test_level_shift),
         cmocka_unit_test(test_large_step_learnt),
+        cmocka_unit_test(test_profile_repicked_after_shift),
         cmocka_unit_test(test_bursts_and_returns),
         cmocka_unit_test(test_growing_episode),
         cmocka_unit_test(test_config_for_step),
