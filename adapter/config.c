@@ -189,7 +189,7 @@ static const opt flag_opts[] = {
       .help = "Requests processed at once; more get 503" },
     { .name = "--request-timeout", .metavar = "N", .parse = P_INT, .store = S_UINT,
       FIELD(request_timeout_s), .lo = 1, .hi = 3600, .group = G_SERVICE,
-      .help = "A request body must arrive within this many seconds" },
+      .help = "Request headers, then the body, must each arrive within N s" },
     { .name = "--fine-hours", .metavar = "H", .parse = P_INT, .store = S_UINT, FIELD(fine_hours),
       .lo = 1, .hi = 720, .group = G_SERVICE, .help = "Span of the fine ring (step STEP)" },
     { .name = "--coarse-days", .metavar = "D", .parse = P_INT, .store = S_UINT,

@@ -67,7 +67,7 @@ typedef struct mai_config {
     unsigned max_labels_per_series;            /* --max-labels-per-series, default 64 */
     unsigned max_label_bytes;                  /* --max-label-bytes, name or value, default 4096 */
     unsigned max_inflight;                     /* --max-inflight requests, default 64 */
-    unsigned request_timeout_s;                /* --request-timeout: body within N s, 60 */
+    unsigned request_timeout_s;                /* --request-timeout: headers, body, 60 */
     unsigned fine_hours;                       /* --fine-hours, fine ring span, default 24 */
     unsigned coarse_days;                      /* --coarse-days, coarse ring span, default 35 */
     unsigned coarse_step_s;                    /* --coarse-step, coarse bucket, default 3600 */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
- * adapter/conn_deadline.c -- the watch thread that shuts down connections waiting too long for
- * their next request's headers (see conn_deadline.h). The entries form a doubly linked list under
+ * adapter/conn_deadline.c -- the watch thread that shuts down connections taking too long to
+ * send a request's headers or body (see conn_deadline.h). The entries form a doubly linked list under
  * one lock; the thread walks it every check interval. Removal takes the same lock, and the
  * caller removes an entry before its socket is closed, so a socket is only ever shut down while
  * it is still open and still the connection's own. */
@@ -31,7 +31,7 @@ static void sweep(conn_deadline *d)
     unsigned cut = 0;
     pthread_mutex_lock(&d->mu);
     for (conn_deadline_entry *e = d->head.next; e != &d->head; e = e->next) {
-        int64_t since = atomic_load_explicit(&e->waiting_ns, memory_order_relaxed);
+        int64_t since = atomic_load_explicit(&e->stage_ns, memory_order_relaxed);
         if (e->cut || since == 0 || now - since <= d->timeout_ns)
             continue;
         shutdown(e->fd, SHUT_RDWR);
@@ -41,7 +41,7 @@ static void sweep(conn_deadline *d)
     pthread_mutex_unlock(&d->mu);
     if (cut) {
         selfstats_add(&g_selfstats.connections_timed_out, cut);
-        log_msg(LOG_DEBUG, "http: closed %u connection(s) whose request headers took over "
+        log_msg(LOG_DEBUG, "http: closed %u connection(s) whose request headers or body took over "
                 "%lld s (--request-timeout)", cut, (long long)(d->timeout_ns / 1000000000));
     }
 }
@@ -107,7 +107,7 @@ void conn_deadline_add(conn_deadline *d, conn_deadline_entry *e, int fd)
 {
     e->fd = fd;
     e->cut = 0;
-    atomic_store(&e->waiting_ns, mai_monotonic_ns());
+    atomic_store(&e->stage_ns, mai_monotonic_ns());
     pthread_mutex_lock(&d->mu);
     e->prev = d->head.prev;
     e->next = &d->head;
@@ -127,12 +127,12 @@ void conn_deadline_remove(conn_deadline *d, conn_deadline_entry *e)
     pthread_mutex_unlock(&d->mu);
 }
 
-void conn_deadline_busy(conn_deadline_entry *e)
+void conn_deadline_arm(conn_deadline_entry *e)
 {
-    atomic_store_explicit(&e->waiting_ns, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->stage_ns, mai_monotonic_ns(), memory_order_relaxed);
 }
 
-void conn_deadline_wait(conn_deadline_entry *e)
+void conn_deadline_disarm(conn_deadline_entry *e)
 {
-    atomic_store_explicit(&e->waiting_ns, mai_monotonic_ns(), memory_order_relaxed);
+    atomic_store_explicit(&e->stage_ns, 0, memory_order_relaxed);
 }

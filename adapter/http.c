@@ -6,7 +6,8 @@
  * (415) and Content-Length (413). A remote read body (POST /api/v1/read) is gathered the same
  * way, under the same body limit, and answered by rread_process(). Every request first passes
  * refuse_access() (adapter/auth.h: 401/403 before anything else); with --tls-cert/--tls-key the
- * daemon serves HTTPS through libmicrohttpd's GnuTLS support. */
+ * daemon serves HTTPS through libmicrohttpd's GnuTLS support. A request's headers, and then its
+ * body, must arrive within --request-timeout each (adapter/conn_deadline.h). */
 #include "adapter/http.h"
 
 #include <microhttpd.h>
@@ -51,7 +52,7 @@ typedef struct conn {
     char *body;
     size_t len, cap;
     write_reply reply;
-    conn_deadline_entry dl;     /* the wait for the next request's headers */
+    conn_deadline_entry dl;     /* --request-timeout for headers and body */
 } conn;
 
 struct http_server {
@@ -66,7 +67,7 @@ struct http_server {
     void *retrain_ctx;
     _Atomic(http_retrain_fn) retrain_fn;    /* set once the cycle exists */
     mai_auth *auth;
-    conn_deadline *dl;              /* --request-timeout for headers */
+    conn_deadline *dl;              /* --request-timeout for headers and body */
     char *tls_cert, *tls_key;       /* PEM text, kept for the daemon's lifetime */
     atomic_int capture_log;         /* 1 while the daemon starts: keep its last message */
     char start_error[512];
@@ -471,6 +472,15 @@ static int refuse_access(http_server *h, struct MHD_Connection *c, const char *u
     return 1;
 }
 
+/* After start_write/start_read: a request going on to receive its body must have it all within
+ * --request-timeout of now (conn_deadline.h); one already answered is not timed. */
+static enum MHD_Result expect_body(conn *k, enum MHD_Result ret)
+{
+    if (k->route == ROUTE_WRITE || k->route == ROUTE_READ)
+        conn_deadline_arm(&k->dl);
+    return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -485,7 +495,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_NO;
     if (*con_cls == NULL) {     /* first call of a new request */
         *con_cls = k;
-        conn_deadline_busy(&k->dl);
+        conn_deadline_disarm(&k->dl);
         k->route = ROUTE_NONE;
         k->counted_inflight = 0;
         k->counted_read = 0;
@@ -504,14 +514,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 k->route = ROUTE_DONE;
                 return send_text(c, 405, "use POST for /api/v1/write\n", "POST");
             }
-            return start_write(h, k, c);
+            return expect_body(k, start_write(h, k, c));
         }
         if (strcmp(url, "/api/v1/read") == 0) {
             if (strcmp(method, "POST") != 0) {
                 k->route = ROUTE_DONE;
                 return send_text(c, 405, "use POST for /api/v1/read\n", "POST");
             }
-            return start_read(h, k, c);
+            return expect_body(k, start_read(h, k, c));
         }
         k->route = ROUTE_DONE;
         if (strcmp(url, "/api/v1/admin/retrain") == 0) {
@@ -544,18 +554,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (*upload_data_size) {
-        /* a body still arriving --request-timeout seconds after its headers: the connection is
-         * closed (libmicrohttpd's idle timeout alone lets a byte a minute hold it for ever) */
-        if (mai_monotonic_ns() - k->t0_ns > (int64_t)h->cfg->request_timeout_s * 1000000000) {
-            log_msg(LOG_DEBUG, "closing a connection whose request body took over %u s "
-                    "(--request-timeout)", h->cfg->request_timeout_s);
-            selfstats_add(&g_selfstats.connections_timed_out, 1);
-            return MHD_NO;
-        }
         take_body(h, k, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
+    conn_deadline_disarm(&k->dl);   /* the whole body is in: handled and answered untimed */
     if (k->route == ROUTE_READ)
         return send_read(h, k, c);
     if (k->too_big == 2)
@@ -577,7 +580,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     conn *k = *con_cls;
     if (k)
-        conn_deadline_wait(&k->dl);
+        conn_deadline_arm(&k->dl);     /* now waiting for the next request's headers */
     if (k && k->counted_inflight) {
         atomic_fetch_sub(&g_selfstats.inflight, 1);
         k->counted_inflight = 0;

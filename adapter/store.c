@@ -434,6 +434,12 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+/* A sample time the store keeps: within STORE_MAX_ABS_TS_MS of 1970. */
+static int ts_in_range(int64_t t_ms)
+{
+    return t_ms <= STORE_MAX_ABS_TS_MS && t_ms >= -STORE_MAX_ABS_TS_MS;
+}
+
 /* Caller holds the series' shard lock. */
 static void recheck_kind(store *s, series *se, unsigned gen, store_result *res)
 {
@@ -457,7 +463,7 @@ static void append(store *s, shard *sh, series *se, const rw_sample *sm, uint32_
         recheck_kind(s, se, gen, res);
     for (uint32_t i = 0; i < n; i++) {
         int64_t t = sm[i].t_ms;
-        if (t > STORE_MAX_ABS_TS_MS || t < -STORE_MAX_ABS_TS_MS) {
+        if (!ts_in_range(t)) {
             res->bad_timestamp++;
             continue;
         }
@@ -994,8 +1000,7 @@ static int load_series(store *s, codec_rd *r, const uint8_t *head)
     if (rc == 0 && (fh.step_ms != s->cfg.fine_step_ms || ch.step_ms != s->cfg.coarse_step_ms))
         rc = -MAI_EINVAL;
     /* times the ingest path could have written: within STORE_MAX_ABS_TS_MS of 1970 */
-    int t_ok = tmp.last_t_ms == INT64_MIN || (tmp.last_t_ms <= STORE_MAX_ABS_TS_MS &&
-                                              tmp.last_t_ms >= -STORE_MAX_ABS_TS_MS);
+    int t_ok = tmp.last_t_ms == INT64_MIN || ts_in_range(tmp.last_t_ms);
     if (rc == 0 && (!t_ok || !bucket_in_range(fh.last, fh.step_ms) ||
                     !bucket_in_range(ch.last, ch.step_ms)))
         rc = -MAI_EPROTO;

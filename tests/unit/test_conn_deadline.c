@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/unit/test_conn_deadline.c -- the connection deadline watch on real socket pairs: a
- * connection waiting past the deadline is shut down (its peer reads the end of the stream) and
- * counted; a busy one, a fresh one and a removed one are left alone; returning to waiting
- * restarts the clock. */
+ * connection armed past the timeout is shut down (its peer reads the end of the stream) and
+ * counted; a disarmed one, a fresh one and a removed one are left alone; arming again restarts
+ * the clock. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,11 +52,11 @@ static void test_waiting_past_the_deadline_is_cut(void **state)
     conn_deadline_add(d, &ew, waiting[0]);
     conn_deadline_add(d, &eb, busy[0]);
     conn_deadline_add(d, &er, rewound[0]);
-    conn_deadline_busy(&eb);
+    conn_deadline_disarm(&eb);
     sleep_ms(500);
     assert_int_equal(peer_cut(waiting[1]), 0);          /* within the deadline */
-    conn_deadline_busy(&er);
-    conn_deadline_wait(&er);                            /* its wait starts again at 0.5 s */
+    conn_deadline_disarm(&er);
+    conn_deadline_arm(&er);                            /* its stage starts again at 0.5 s */
     sleep_ms(800);                                      /* 1.3 s: past for the first only */
     assert_int_equal(peer_cut(waiting[1]), 1);
     assert_int_equal(peer_cut(busy[1]), 0);
