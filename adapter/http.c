@@ -659,8 +659,8 @@ int http_start(const mai_config *cfg, store *st, results_box *box, http_server *
         return arc;
     }
     if (conn_deadline_start(cfg->request_timeout_s, 250, &h->dl) != 0) {
-        snprintf(err, errlen, "cannot start the HTTP connection watch thread: out of memory or at the "
-                 "process limit (ulimit -u)");
+        snprintf(err, errlen, "cannot start the HTTP connection watch thread: out of memory "
+                 "or at the process limit (ulimit -u)");
         http_stop(h);
         return -MAI_ENOMEM;
     }
