@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * adapter/conn_deadline.c -- the watch thread that shuts down connections taking too long to
- * send a request's headers or body (see conn_deadline.h). The entries form a doubly linked list under
- * one lock; the thread walks it every check interval. Removal takes the same lock, and the
+ * send a request's headers or body (see conn_deadline.h). The entries form a doubly linked list
+ * under one lock; the thread walks it every check interval. Removal takes the same lock, and the
  * caller removes an entry before its socket is closed, so a socket is only ever shut down while
  * it is still open and still the connection's own. */
 #include "adapter/conn_deadline.h"
